@@ -143,7 +143,7 @@ def init_sentry(
     else:
         options["send_default_pii"] = False
         # Frame locals hold message text; the option was renamed in 1.16.
-        local_vars = "include_local_variables" if "include_local_variables" in known else "with_locals"
-        options[local_vars] = False
+        name = "include_local_variables" if "include_local_variables" in known else "with_locals"
+        options[name] = False
     sentry_sdk.init(**options)
     return True

@@ -136,13 +136,13 @@ MEASUREMENT_KEYS = frozenset({"count", "size", "bytes", "duration", "elapsed", "
 # Telegram user ids are positive integers up to 52 bits; chat ids of supergroups are
 # -100 followed by ten digits. Seven or more digits catches both and spares small numbers.
 _ID_DIGITS = 7
-_LONG_DIGITS = re.compile(r"(?<![\w.\-])-?\d{%d,}(?![\w.\-])" % _ID_DIGITS)
+_LONG_DIGITS = re.compile(rf"(?<![\w.\-])-?\d{{{_ID_DIGITS},}}(?![\w.\-])")
 _USERNAME = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")
 # Belgian and Dutch numbers: +32/0032/0 then 8 to 11 digits, with spaces, dashes or dots.
 _PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)\d{2,3}|0)[ \-./]?\d(?:[ \-./]?\d){6,10}(?!\w)")
 # A bot token (``123456789:AA...``) in a URL or message: the secret half must go too.
 _BOT_TOKEN = re.compile(r"\d{6,}:[A-Za-z0-9_\-]{30,}")
-TOKEN_MARK = "[bot token]"
+TOKEN_MARK = "[bot token]"  # noqa: S105 (a marker, not a password)
 _TME_LINK = re.compile(r"(?:https?://)?(?:t|telegram)\.me/\S+", re.IGNORECASE)
 # A string under an unknown key with this many words reads like prose, not like a code.
 _PROSE_WORDS = 6

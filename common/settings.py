@@ -38,17 +38,17 @@ class CommonSettings(BaseSettings):
     )
 
     app_env: Literal["development", "test", "production"] = Field(
-        "development", description="development, test or production"
+        default="development", description="development, test or production"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = Field(
-        "auto", description="json lines, console columns, or auto (json unless on a terminal)"
+        default="auto", description="json, console, or auto (json unless on a terminal)"
     )
-    sentry_dsn: AnyHttpUrl | None = Field(None, description="Sentry DSN; unset = no Sentry")
-    sentry_environment: str | None = Field(None, description="defaults to APP_ENV")
-    sentry_traces_sample_rate: float = Field(0.0, ge=0.0, le=1.0)
+    sentry_dsn: AnyHttpUrl | None = Field(default=None, description="Sentry DSN; unset = no Sentry")
+    sentry_environment: str | None = Field(default=None, description="defaults to APP_ENV")
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     helplines_file: Path = Field(
-        DEFAULT_HELPLINES_FILE, description="the helpline directory coordinators edit"
+        default=DEFAULT_HELPLINES_FILE, description="the helpline directory coordinators edit"
     )
 
     @model_validator(mode="after")
@@ -61,7 +61,8 @@ class CommonSettings(BaseSettings):
                 value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
             ):
                 raise ValueError(
-                    f"{name.upper()} is a placeholder; set a real secret when APP_ENV={self.app_env}"
+                    f"{name.upper()} is a placeholder; "
+                    f"set a real secret when APP_ENV={self.app_env}"
                 )
         return self
 

@@ -110,7 +110,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         "--appendonly", "no",
         "--dir", str(workdir),
         "--logfile", str(workdir / "redis.log"),
-    ]  # fmt: skip
+    ]
     executor = TCPExecutor(command, host="127.0.0.1", port=port, timeout=START_TIMEOUT_S)
     _start(executor, "redis-server")
     try:
@@ -165,7 +165,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         [initdb, "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
          "--locale=C", "--no-sync"],
         capture_output=True, text=True, check=False, **run_as,
-    )  # fmt: skip
+    )
     if init.returncode != 0:
         shutil.rmtree(base, ignore_errors=True)
         unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
@@ -174,7 +174,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         postgres, "-D", str(datadir), "-p", str(port), "-k", str(sockdir),
         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
         "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-    ]  # fmt: skip
+    ]
     executor = TCPExecutor(
         command, host="127.0.0.1", port=port, timeout=START_TIMEOUT_S, popen_kwargs=run_as
     )

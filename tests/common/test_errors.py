@@ -10,6 +10,7 @@ import logging
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -28,9 +29,9 @@ SECRETS = (TEXT, "pillen", "Lotte", "Peeters", str(USER_ID), str(CHAT_ID)[1:], "
 
 
 class Capture(BaseHTTPRequestHandler):
-    bodies: list = []
+    bodies: ClassVar[list[tuple[str, str]]] = []
 
-    def do_POST(self):  # noqa: N802 (the standard library's name)
+    def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         encoding = self.headers.get("Content-Encoding", "")
         if encoding == "gzip":
@@ -123,7 +124,7 @@ def test_error_logs_become_scrubbed_events(sentry_inbox):
 
 def test_the_client_collects_no_personal_data_by_default(sentry_inbox):
     options = sentry_sdk.get_client().options if hasattr(sentry_sdk, "get_client") else (
-        sentry_sdk.Hub.current.client.options)  # fmt: skip
+        sentry_sdk.Hub.current.client.options)
     resolved = options.get("data_collection")
     if resolved is not None:
         assert resolved["user_info"] is False

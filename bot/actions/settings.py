@@ -1,0 +1,65 @@
+"""Settings of the Rasa action server, read once from the environment.
+
+The action server runs in the Python 3.10 environment, where Rasa pins pydantic 1,
+so this reads plain ``os.environ`` (no pydantic-settings), with the same variable
+names as ``common.settings`` on the 3.11 side. Every setting is in the README's table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_HELPLINES_FILE = ROOT / "helplines" / "data" / "helplines.yaml"
+
+_APP_ENVS = ("development", "test", "production")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_LOG_FORMATS = ("auto", "json", "console")
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip()
+    normalised = value.upper() if name == "LOG_LEVEL" else value.lower()
+    if normalised not in choices:
+        raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return normalised
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    app_env: str = "development"
+    log_level: str = "INFO"
+    log_format: str = "auto"
+    sentry_dsn: str | None = None
+    sentry_environment: str | None = None
+    helplines_file: Path = DEFAULT_HELPLINES_FILE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ActionSettings:
+        env = os.environ if env is None else env
+        dsn = (env.get("SENTRY_DSN") or "").strip() or None
+        if dsn is not None and not dsn.startswith(("http://", "https://")):
+            raise SettingsError("SENTRY_DSN: expected an http(s) URL")
+        return cls(
+            app_env=_choice(env, "APP_ENV", _APP_ENVS, "development"),
+            log_level=_choice(env, "LOG_LEVEL", _LOG_LEVELS, "INFO"),
+            log_format=_choice(env, "LOG_FORMAT", _LOG_FORMATS, "auto"),
+            sentry_dsn=dsn,
+            sentry_environment=(env.get("SENTRY_ENVIRONMENT") or "").strip() or None,
+            helplines_file=Path(env.get("HELPLINES_FILE") or DEFAULT_HELPLINES_FILE),
+        )
+
+    def start_observability(self) -> None:
+        """Scrubbing JSON logs and, with a DSN, Sentry: once, when the server loads us."""
+        from common.errors import init_sentry
+        from common.logging import configure_logging
+
+        configure_logging(self.log_level, self.log_format)
+        init_sentry(self.sentry_dsn, environment=self.sentry_environment or self.app_env)

@@ -1,0 +1,93 @@
+"""Settings come from the environment and .env, and refuse what cannot work."""
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from common.settings import CommonSettings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in ("APP_ENV", "LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", "SENTRY_ENVIRONMENT",
+                 "SENTRY_TRACES_SAMPLE_RATE", "HELPLINES_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_defaults_run_locally_without_any_configuration():
+    settings = CommonSettings()
+    assert settings.app_env == "development"
+    assert settings.sentry_dsn is None
+    assert settings.helplines_file.is_file()
+
+
+def test_environment_variables_are_read(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("SENTRY_DSN", "https://key@sentry.example.org/4")
+    settings = CommonSettings()
+    assert settings.log_level == "DEBUG"
+    assert str(settings.sentry_dsn).startswith("https://key@sentry.example.org")
+
+
+def test_a_dot_env_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("LOG_LEVEL=WARNING\nLOG_FORMAT=console\n")
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    settings = CommonSettings()
+    assert settings.log_level == "WARNING"
+    assert settings.log_format == "json"
+
+
+def test_an_empty_variable_means_unset(monkeypatch):
+    monkeypatch.setenv("SENTRY_DSN", "")
+    assert CommonSettings().sentry_dsn is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("APP_ENV", "staging"), ("LOG_LEVEL", "LOUD"), ("SENTRY_DSN", "not a url"),
+     ("SENTRY_TRACES_SAMPLE_RATE", "2")],
+)
+def test_bad_values_are_refused_with_the_setting_named(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.lower()):
+        CommonSettings()
+
+
+class WithSecret(CommonSettings):
+    pseudonym_key: SecretStr = SecretStr("changeme")
+
+
+def test_placeholder_secrets_are_refused_outside_development(monkeypatch):
+    assert WithSecret().pseudonym_key.get_secret_value() == "changeme"
+    monkeypatch.setenv("APP_ENV", "production")
+    with pytest.raises(ValidationError, match="PSEUDONYM_KEY is a placeholder"):
+        WithSecret()
+    monkeypatch.setenv("PSEUDONYM_KEY", "a-real-key-from-the-vault-7f3c9")
+    assert WithSecret().app_env == "production"
+
+
+def test_the_getter_reads_once():
+    assert get_settings() is get_settings()
+
+
+def readme_settings() -> set[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, flags=re.M))
+
+
+def test_every_setting_is_in_the_readme_table():
+    from bot.actions.settings import ActionSettings
+
+    documented = readme_settings()
+    names = {n.upper() for n in CommonSettings.model_fields}
+    names |= {n.upper() for n in ActionSettings.__dataclass_fields__}
+    assert names - documented == set(), "settings missing from the README's table"

@@ -1,0 +1,38 @@
+"""The action server's settings: plain environment reads on the Python 3.10 side."""
+
+import pytest
+
+from bot.actions.settings import ActionSettings, SettingsError
+
+pytestmark = pytest.mark.shared
+
+
+def test_defaults():
+    settings = ActionSettings.from_env({})
+    assert settings.app_env == "development"
+    assert (settings.log_level, settings.log_format) == ("INFO", "auto")
+    assert settings.sentry_dsn is None
+    assert settings.helplines_file.is_file()
+
+
+def test_values_are_read_and_normalised():
+    env = {
+        "APP_ENV": "Production",
+        "LOG_LEVEL": "debug",
+        "SENTRY_DSN": "https://k@s.example/1",
+        "HELPLINES_FILE": "/srv/helplines.yaml",
+    }
+    settings = ActionSettings.from_env(env)
+    assert settings.app_env == "production" and settings.log_level == "DEBUG"
+    assert settings.sentry_dsn == "https://k@s.example/1"
+    assert str(settings.helplines_file) == "/srv/helplines.yaml"
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [({"APP_ENV": "staging"}, "APP_ENV"), ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+     ({"SENTRY_DSN": "sentry.example"}, "SENTRY_DSN")],
+)
+def test_bad_values_name_the_variable(env, name):
+    with pytest.raises(SettingsError, match=name):
+        ActionSettings.from_env(env)
