@@ -1,10 +1,13 @@
-"""Fixtures for the whole suite.
+"""Fixtures and collection rules for the whole suite.
 
-This file is also loaded by the Python 3.10 (Rasa) run of the shared tests, where
-the server fixtures' libraries are not installed: they load on 3.11+ only.
+The suite runs twice: the whole of it on Python 3.11+, and on Python 3.10 (the Rasa
+environment) the modules marked ``shared`` or ``rasa``. The 3.10 run does not even
+import the other modules (they need 3.11-only libraries); a module is chosen by the
+marker written in it, so a shared module that fails to import still fails loudly.
 """
 
 import sys
+from pathlib import Path
 
 if sys.version_info >= (3, 11):
     from tests.servers import (  # noqa: F401  (fixtures)
@@ -13,3 +16,11 @@ if sys.version_info >= (3, 11):
         redis_client,
         redis_server,
     )
+else:
+    _MARKS_FOR_310 = ("pytest.mark.shared", "pytest.mark.rasa")
+
+    def pytest_ignore_collect(collection_path: Path, config: object) -> bool | None:
+        if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+            return None
+        source = collection_path.read_text(encoding="utf-8")
+        return not any(mark in source for mark in _MARKS_FOR_310)
