@@ -42,13 +42,17 @@ setup: $(STAMP_311) $(STAMP_310) ## Build both Python environments (from the loc
 binaries: ## Make sure redis-server and PostgreSQL are installed (apt-get on Debian as root)
 	@$(SETUP) binaries
 
+.PHONY: browser
+browser: ## Make sure Chromium is installed for the browser tests (same rule)
+	@$(SETUP) browser
+
 .PHONY: lint
 lint: $(STAMP_311) ## Lint (ruff) and type-check (mypy)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy
 
 .PHONY: test
-test: binaries setup ## Run the whole test suite: lint, Python 3.11+ tests, then the Python 3.10 (Rasa) side
+test: binaries browser setup ## Run the whole test suite: lint, Python 3.11+ tests, then the Python 3.10 (Rasa) side
 	@$(MAKE) lint
 	@echo "test: Python 3.11+ suite"
 	@$(VENV)/bin/python -m pytest

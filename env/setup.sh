@@ -5,6 +5,7 @@
 #   env/setup.sh python311   print the path of a Python 3.11+ interpreter
 #   env/setup.sh python310   print the path of a Python 3.10 interpreter (Rasa needs it)
 #   env/setup.sh binaries    redis-server and PostgreSQL present (apt-get on Debian as root)
+#   env/setup.sh browser     Chromium present, for the browser tests (same rule)
 #   env/setup.sh env311      the 3.11 environment in .venv, from uv.lock
 #   env/setup.sh env310      the 3.10 environment in env/rasa/.venv, from env/rasa/uv.lock
 #
@@ -106,6 +107,21 @@ binaries() {
   die "missing ${missing[*]}: install them (Debian/Ubuntu: apt-get install redis-server postgresql)"
 }
 
+browser() {
+  # Debian's Chromium, which the browser tests drive headless (tools that download a
+  # browser of their own cannot reach their servers here).
+  local found
+  for found in chromium chromium-browser google-chrome; do
+    command -v "$found" >/dev/null 2>&1 && return 0
+  done
+  if is_root && is_debian; then
+    echo "setup: installing chromium with apt-get (for the browser tests)" >&2
+    apt_install chromium fonts-dejavu-core
+    return 0
+  fi
+  die "missing Chromium for the browser tests: install it (Debian/Ubuntu: apt-get install chromium)"
+}
+
 env311() {
   local uv py
   uv="$(uv_bin)"; py="$(python311)"
@@ -125,7 +141,8 @@ case "${1:-}" in
   python311) python311 ;;
   python310) python310 ;;
   binaries) binaries ;;
+  browser) browser ;;
   env311) env311 ;;
   env310) env310 ;;
-  *) die "usage: env/setup.sh uv|python311|python310|binaries|env311|env310" ;;
+  *) die "usage: env/setup.sh uv|python311|python310|binaries|browser|env311|env310" ;;
 esac
