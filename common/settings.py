@@ -16,9 +16,7 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-import helplines
-
-DEFAULT_HELPLINES_FILE = Path(helplines.__file__).parent / "data" / "helplines.yaml"
+from helplines import DEFAULT_PATH as DEFAULT_HELPLINES_FILE
 
 # Values people paste from examples; refused for secrets outside development.
 PLACEHOLDER_SECRETS = frozenset(

@@ -19,8 +19,15 @@ if sys.version_info >= (3, 11):
 else:
     _MARKS_FOR_310 = ("pytest.mark.shared", "pytest.mark.rasa")
 
+    def _runs_on_310(test_module: Path) -> bool:
+        source = test_module.read_text(encoding="utf-8")
+        return any(mark in source for mark in _MARKS_FOR_310)
+
     def pytest_ignore_collect(collection_path: Path, config: object) -> bool | None:
+        # A folder without 3.10 tests is skipped whole, so its conftest.py (which may
+        # import 3.11-only libraries) is never imported either.
+        if collection_path.is_dir():
+            return not any(_runs_on_310(p) for p in collection_path.rglob("test_*.py"))
         if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
             return None
-        source = collection_path.read_text(encoding="utf-8")
-        return not any(mark in source for mark in _MARKS_FOR_310)
+        return not _runs_on_310(collection_path)

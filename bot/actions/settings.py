@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_HELPLINES_FILE = ROOT / "helplines" / "data" / "helplines.yaml"
+from helplines import DEFAULT_PATH as DEFAULT_HELPLINES_FILE
 
 _APP_ENVS = ("development", "test", "production")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
