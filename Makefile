@@ -67,7 +67,8 @@ run: binaries setup ## Start everything that exists, locally (Ctrl-C stops it al
 	@echo "Starting (Ctrl-C stops everything):"
 	@echo "  redis          127.0.0.1:$(REDIS_PORT)   handoff queue, embedded (keeps nothing on disk)"
 	@echo "  action server  http://127.0.0.1:$(ACTION_SERVER_PORT)/health   Rasa custom actions (bot/actions, Python 3.10)"
-	@echo "Not built yet: Rasa server (:5005), escalation service (:8000), Telegram simulator (:8080), gateway."
+	@echo "  simulator      http://127.0.0.1:$${SIMULATOR_PORT:-8080}/   local Telegram: the page, the Bot API, the scripting API (/docs)"
+	@echo "Not built yet: Rasa server (:5005), escalation service (:8000), gateway."
 	@echo
 	@PYTHONPATH=$(ROOT) $(VENV)/bin/honcho start -f Procfile
 

@@ -33,20 +33,37 @@ class CommonSettings(BaseSettings):
         env_ignore_empty=True,
         extra="ignore",
         frozen=True,
+        populate_by_name=True,
     )
 
+    # These names are shared by every process: an alias keeps them unprefixed in
+    # subclasses that set an env_prefix (ESCALATION_, SIMULATOR_, ...).
     app_env: Literal["development", "test", "production"] = Field(
-        default="development", description="development, test or production"
+        default="development",
+        validation_alias="APP_ENV",
+        description="development, test or production",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="LOG_LEVEL"
+    )
     log_format: Literal["auto", "json", "console"] = Field(
-        default="auto", description="json, console, or auto (json unless on a terminal)"
+        default="auto",
+        validation_alias="LOG_FORMAT",
+        description="json, console, or auto (json unless on a terminal)",
     )
-    sentry_dsn: AnyHttpUrl | None = Field(default=None, description="Sentry DSN; unset = no Sentry")
-    sentry_environment: str | None = Field(default=None, description="defaults to APP_ENV")
-    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    sentry_dsn: AnyHttpUrl | None = Field(
+        default=None, validation_alias="SENTRY_DSN", description="unset = no Sentry"
+    )
+    sentry_environment: str | None = Field(
+        default=None, validation_alias="SENTRY_ENVIRONMENT", description="defaults to APP_ENV"
+    )
+    sentry_traces_sample_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0, validation_alias="SENTRY_TRACES_SAMPLE_RATE"
+    )
     helplines_file: Path = Field(
-        default=DEFAULT_HELPLINES_FILE, description="the helpline directory coordinators edit"
+        default=DEFAULT_HELPLINES_FILE,
+        validation_alias="HELPLINES_FILE",
+        description="the helpline directory coordinators edit",
     )
 
     @model_validator(mode="after")

@@ -116,7 +116,7 @@ browser() {
   done
   if is_root && is_debian; then
     echo "setup: installing chromium with apt-get (for the browser tests)" >&2
-    apt_install chromium fonts-dejavu-core
+    apt_install chromium fonts-dejavu-core fonts-noto-color-emoji
     return 0
   fi
   die "missing Chromium for the browser tests: install it (Debian/Ubuntu: apt-get install chromium)"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from common.settings import CommonSettings, get_settings
 
@@ -57,7 +58,7 @@ def test_an_empty_variable_means_unset(monkeypatch):
 )
 def test_bad_values_are_refused_with_the_setting_named(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
-    with pytest.raises(ValidationError, match=name.lower()):
+    with pytest.raises(ValidationError, match=name):
         CommonSettings()
 
 
@@ -74,6 +75,20 @@ def test_placeholder_secrets_are_refused_outside_development(monkeypatch):
     assert WithSecret().app_env == "production"
 
 
+class PrefixedService(CommonSettings):
+    model_config = SettingsConfigDict(**{**CommonSettings.model_config, "env_prefix": "SVC_"})
+    port: int = 9000
+
+
+def test_a_service_prefix_applies_to_its_own_settings_only(monkeypatch):
+    monkeypatch.setenv("SVC_PORT", "9100")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("SVC_LOG_LEVEL", "DEBUG")  # not a setting: the shared name wins
+    settings = PrefixedService()
+    assert settings.port == 9100
+    assert settings.log_level == "WARNING"
+
+
 def test_the_getter_reads_once():
     assert get_settings() is get_settings()
 
@@ -84,10 +99,28 @@ def readme_settings() -> set[str]:
     return set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, flags=re.M))
 
 
+# Every process's settings class; each reads environment variables named by its prefix.
+SETTINGS_CLASSES = ["bot.simulator.settings:SimulatorSettings"]
+
+
+def env_names(cls: type[CommonSettings]) -> set[str]:
+    prefix = cls.model_config.get("env_prefix", "")
+    names = set()
+    for field_name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        names.add(alias if isinstance(alias, str) else (prefix + field_name).upper())
+    return names
+
+
 def test_every_setting_is_in_the_readme_table():
+    import importlib
+
     from bot.actions.settings import ActionSettings
 
     documented = readme_settings()
-    names = {n.upper() for n in CommonSettings.model_fields}
+    names = env_names(CommonSettings)
     names |= {n.upper() for n in ActionSettings.__dataclass_fields__}
+    for spec in SETTINGS_CLASSES:
+        module, _, name = spec.partition(":")
+        names |= env_names(getattr(importlib.import_module(module), name))
     assert names - documented == set(), "settings missing from the README's table"
