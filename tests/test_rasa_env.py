@@ -33,3 +33,15 @@ def test_the_action_package_loads_in_the_action_server(monkeypatch):
     executor.register_package("bot.actions")
     loaded = {Path(f).relative_to(ROOT).as_posix() for f in executor._modules}
     assert {"bot/actions/__init__.py", "bot/actions/settings.py"} <= loaded
+
+
+def test_tensorflow_and_the_nlu_components_import():
+    # A lock that took TensorFlow's aarch64 metadata installed it without keras and
+    # wrapt: rasa --version still worked, training did not. This catches that.
+    import keras
+    import tensorflow as tf
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+
+    assert tf.__version__.startswith("2.12.")
+    assert keras.__version__.startswith("2.12.")
+    assert DIETClassifier.__name__ == "DIETClassifier"
