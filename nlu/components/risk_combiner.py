@@ -1,0 +1,88 @@
+"""The last component: the fail-safe combination of the lexicon and the classifier.
+
+Output property ``crisis``: ``{"risk", "peer_harm", "method_detail", "topics",
+"evidence"}`` (see :func:`nlu.risk.combine`). It runs after the intent classifier(s)
+and :class:`~nlu.components.crisis_lexicon.CrisisLexicon`.
+"""
+
+from __future__ import annotations
+
+# Rasa's graph validation reads these signatures: keep its typing spelling.
+# ruff: noqa: UP006, UP035, UP019
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.components.crisis_lexicon import LEXICON_KEY
+from nlu.risk import (
+    DEFAULT_LEVEL_THRESHOLD,
+    DEFAULT_PEER_HARM_THRESHOLD,
+    Detection,
+    combine,
+)
+
+CRISIS_KEY = "crisis"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class RiskCombiner(GraphComponent):
+    """Final risk = the higher of the lexicon's floor and the classifier's level."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "level_threshold": DEFAULT_LEVEL_THRESHOLD,
+            "peer_harm_threshold": DEFAULT_PEER_HARM_THRESHOLD,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.component_config = config
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        for key in ("level_threshold", "peer_harm_threshold"):
+            value = float(config.get(key, 0.0))
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"RiskCombiner: {key} must be between 0 and 1, got {value}")
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RiskCombiner:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = message.get(LEXICON_KEY) or {}
+            lexicon = Detection(
+                risk=found.get("risk", "none"),
+                peer_harm=bool(found.get("peer_harm", False)),
+                method_detail=bool(found.get("method_detail", False)),
+                topics=list(found.get("topics", [])),
+                evidence=dict(found.get("evidence", {})),
+            )
+            ranking_raw = message.get(INTENT_RANKING_KEY)
+            ranking = (
+                [(r.get("name"), r.get("confidence", 0.0)) for r in ranking_raw]
+                if ranking_raw
+                else None
+            )
+            result = combine(
+                lexicon,
+                ranking,
+                level_threshold=float(self.component_config["level_threshold"]),
+                peer_harm_threshold=float(self.component_config["peer_harm_threshold"]),
+            )
+            message.set(CRISIS_KEY, result.as_dict(), add_to_output=True)
+        return messages
