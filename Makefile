@@ -47,9 +47,19 @@ browser: ## Make sure Chromium is installed for the browser tests (same rule)
 	@$(SETUP) browser
 
 .PHONY: lint
-lint: $(STAMP_311) ## Lint (ruff) and type-check (mypy)
+lint: $(STAMP_311) ## Lint (ruff), type-check (mypy), validate the crisis lexicon and helplines
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy
+	@$(VENV)/bin/python -m nlu.lexicon check
+	@$(VENV)/bin/python -m helplines check
+
+.PHONY: train
+train: $(STAMP_310) ## Train the NLU model, unless one for the current data is cached
+	@PYTHONPATH=$(ROOT) $(RASA_VENV)/bin/python -m nlu.train --num-threads 2
+
+.PHONY: eval
+eval: $(STAMP_310) ## Evaluate detection on nlu/eval/ (report and HTML with the confusion matrix)
+	@PYTHONPATH=$(ROOT) $(RASA_VENV)/bin/python -m nlu.evaluate
 
 .PHONY: test
 test: binaries browser setup ## Run the whole test suite: lint, Python 3.11+ tests, then the Python 3.10 (Rasa) side
