@@ -78,9 +78,14 @@ run: binaries setup ## Start everything that exists, locally (Ctrl-C stops it al
 	@echo "  redis          127.0.0.1:$(REDIS_PORT)   handoff queue, embedded (keeps nothing on disk)"
 	@echo "  action server  http://127.0.0.1:$(ACTION_SERVER_PORT)/health   Rasa custom actions (bot/actions, Python 3.10)"
 	@echo "  simulator      http://127.0.0.1:$${SIMULATOR_PORT:-8080}/   local Telegram: the page, the Bot API, the scripting API (/docs)"
-	@echo "Not built yet: Rasa server (:5005), escalation service (:8000), gateway."
+	@echo "  escalation     http://127.0.0.1:$${ESCALATION_PORT:-8000}/docs   escalation service: API, queue, reconciler (SQLite in var/)"
+	@echo "Not built yet: Rasa server (:5005), gateway."
 	@echo
 	@PYTHONPATH=$(ROOT) $(VENV)/bin/honcho start -f Procfile
+
+.PHONY: bench
+bench: $(STAMP_311) ## Benchmarks that print figures (escalation create -> counsellor, SQLite and PostgreSQL)
+	@$(VENV)/bin/python -m escalation.bench
 
 .PHONY: clean
 clean: ## Remove the environments, tools and local state (the uv cache stays)

@@ -20,7 +20,9 @@ import structlog
 from common.scrub import scrub_value
 
 # Loggers that print URLs with the bot token in them, or one line per HTTP call.
-_NOISY = ("httpx", "httpcore", "telegram.ext.ExtBot", "apscheduler", "urllib3")
+_NOISY = ("httpx", "httpcore", "telegram.ext.ExtBot", "apscheduler", "urllib3",
+          # aiosqlite logs every statement with its parameters at DEBUG.
+          "aiosqlite")
 
 # structlog's own keys that must pass unchanged for the renderers.
 _KEEP = frozenset({"level", "timestamp", "logger", "_record", "_from_structlog"})

@@ -100,7 +100,10 @@ def readme_settings() -> set[str]:
 
 
 # Every process's settings class; each reads environment variables named by its prefix.
-SETTINGS_CLASSES = ["bot.simulator.settings:SimulatorSettings"]
+SETTINGS_CLASSES = [
+    "bot.simulator.settings:SimulatorSettings",
+    "escalation.settings:EscalationSettings",
+]
 
 
 def env_names(cls: type[CommonSettings]) -> set[str]:

@@ -1,0 +1,84 @@
+"""The retention purge: delete what could identify a teen once it is old enough.
+
+After ``ESCALATION_RETENTION_DAYS`` (30 by default):
+
+* conversation messages (and transfer notes) older than the cutoff are deleted;
+* closed escalations that closed before the cutoff lose their encrypted contact,
+  their encrypted evidence and their pseudonymous teen ref.
+
+What stays is anonymous: risk level, reason codes, group ref, timestamps, outcome,
+and the event log (which never holds personal data). Every run is recorded in
+``purge_runs`` with its counts, so an audit can see that it ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common.logging import get_logger
+from escalation.models import ConversationMessage, Escalation, PurgeRun, Status
+
+log = get_logger("escalation.purge")
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    cutoff: datetime
+    messages_deleted: int
+    escalations_anonymised: int
+
+
+async def purge(
+    write: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    now: datetime,
+    retention_days: int,
+) -> PurgeReport:
+    """Purge in one write transaction (``write()`` opens it, e.g. ``sessionmaker.begin``)."""
+    cutoff = now - timedelta(days=retention_days)
+    async with write() as session:
+        messages = await session.execute(
+            delete(ConversationMessage).where(ConversationMessage.at < cutoff)
+        )
+        escalations = await session.execute(
+            update(Escalation)
+            .where(
+                Escalation.status == Status.closed.value,
+                Escalation.closed_at < cutoff,
+                Escalation.purged_at.is_(None),
+            )
+            .values(contact_enc=None, evidence_enc=None, teen_ref=None, purged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        report = PurgeReport(
+            cutoff=cutoff,
+            messages_deleted=int(getattr(messages, "rowcount", 0) or 0),
+            escalations_anonymised=int(getattr(escalations, "rowcount", 0) or 0),
+        )
+        session.add(
+            PurgeRun(
+                ran_at=now,
+                cutoff=cutoff,
+                messages_deleted=report.messages_deleted,
+                escalations_anonymised=report.escalations_anonymised,
+            )
+        )
+    log.info(
+        "purge.ran",
+        messages_count=report.messages_deleted,
+        escalations_count=report.escalations_anonymised,
+    )
+    return report
+
+
+async def last_run(sessions: async_sessionmaker[AsyncSession]) -> datetime | None:
+    async with sessions() as session:
+        last: datetime | None = await session.scalar(
+            select(PurgeRun.ran_at).order_by(PurgeRun.id.desc()).limit(1)
+        )
+        return last

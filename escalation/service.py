@@ -1,0 +1,849 @@
+"""What the escalation service does, independent of HTTP.
+
+Every state change is one SQL transaction that updates the escalation, appends to
+the event log and, when the change needs a delivery, writes an outbox row. Redis
+is touched only after the commit; when it fails, the outbox row stays and the
+reconciler (:mod:`escalation.reconciler`) queues the escalation later. The claim is
+one conditional ``UPDATE ... WHERE status IN (waiting)``: the database decides who
+wins, on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from redis.exceptions import RedisError
+from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+import helplines
+from common.logging import get_logger
+from common.scrub import sensitive
+from escalation import db, schemas
+from escalation.metrics import Metrics
+from escalation.models import (
+    ACTIVE,
+    WAITING,
+    ConversationMessage,
+    Counsellor,
+    Escalation,
+    EscalationEvent,
+    Outbox,
+    RiskLevel,
+    SlaStage,
+    Status,
+)
+from escalation.privacy import Privacy
+from escalation.queue import HandoffQueue, queue_score
+from escalation.settings import EscalationSettings
+from escalation.sla import in_service_hours, next_shift_start, sla_delay
+
+log = get_logger("escalation.service")
+
+T = TypeVar("T")
+
+ESCALATIONS = cast(Table, Escalation.__table__)
+EVENTS = cast(Table, EscalationEvent.__table__)
+OUTBOX = cast(Table, Outbox.__table__)
+
+#: How stale "is a counsellor on duty" may be when an escalation is created. Another
+#: replica's duty change is seen within this; this replica's at once.
+ON_DUTY_CACHE_S = 1.0
+
+AUDIENCE = {
+    SlaStage.first_notice: "on_duty",
+    SlaStage.renotified: "all_on_duty",
+    SlaStage.coordinator: "coordinator",
+}
+
+
+class DomainError(Exception):
+    """A refusal with a stable code; the API turns it into a JSON error."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def not_found(escalation_id: str) -> DomainError:
+    return DomainError(404, "escalation_not_found", "no escalation with this id")
+
+
+@dataclass
+class CreateOutcome:
+    escalation: Escalation
+    counsellor: Counsellor | None
+    created: bool
+    delivery: str
+    counsellor_available: bool
+    helplines: list[schemas.HelplineOut] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryOut:
+    escalation: Escalation
+    counsellor: Counsellor | None
+    token: str
+    attempt: int
+    audience: str
+
+
+class Wakeup:
+    """Wakes long-polling deliveries when something is queued (Redis pub/sub)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:
+        event = self._event
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EscalationService:
+    def __init__(
+        self,
+        settings: EscalationSettings,
+        engine: AsyncEngine,
+        queue: HandoffQueue,
+        metrics: Metrics | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        read_engine: AsyncEngine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        #: Reads. On SQLite a second engine whose transactions do not take the write lock.
+        self.sessions = async_sessionmaker(read_engine or engine, expire_on_commit=False)
+        self._writes = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time: queue this process's writers here instead of
+        # letting them poll the file lock (busy_timeout sleeps). Other processes still
+        # wait through busy_timeout.
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sql-writer")
+        self._sqlite_writer = (
+            db.create_sync_sqlite_engine(engine.url.render_as_string(hide_password=False))
+            if engine.dialect.name == "sqlite"
+            else None
+        )
+        self.queue = queue
+        self.metrics = metrics or Metrics()
+        self.clock = clock
+        self.privacy = Privacy(settings.hmac_key.get_secret_value(), settings.fernet_key_bytes)
+        self.wakeup = Wakeup()
+        self._on_duty_cache: tuple[float, bool] = (-ON_DUTY_CACHE_S, False)
+        self._helplines: helplines.HelplineDirectory | None = None  # HELPLINES_FILE, loaded once
+        self.crash_after_commit = False  # fault tests only: SIGKILL between commit and enqueue
+
+    # -- helpers -----------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction, committed on exit (rolled back on error)."""
+        if self._write_lock is None:
+            async with self._writes.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self._writes.begin() as session:
+            yield session
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _event(
+        self, escalation_id: str, actor: str, kind: str, now: datetime, **detail: Any
+    ) -> EscalationEvent:
+        return EscalationEvent(
+            escalation_id=escalation_id, at=now, actor=actor, kind=kind, detail=detail
+        )
+
+    @staticmethod
+    def _event_row(
+        escalation_id: str, actor: str, kind: str, now: datetime, **detail: Any
+    ) -> dict[str, Any]:
+        return {
+            "escalation_id": escalation_id, "at": now, "actor": actor, "kind": kind,
+            "detail": detail,
+        }
+
+    async def _load(self, session: AsyncSession, escalation_id: str) -> Escalation:
+        row = await session.get(Escalation, escalation_id)
+        if row is None:
+            raise not_found(escalation_id)
+        return row
+
+    async def _counsellor(self, session: AsyncSession, counsellor_id: str | None) -> Counsellor:
+        if counsellor_id is None:
+            raise DomainError(
+                400, "counsellor_required", "this action needs the X-Counsellor-Id header"
+            )
+        row = await session.get(Counsellor, counsellor_id)
+        if row is None:
+            raise DomainError(403, "unknown_counsellor", "no counsellor with this id")
+        return row
+
+    async def _holder(self, session: AsyncSession, row: Escalation) -> Counsellor | None:
+        if row.claimed_by is None:
+            return None
+        return await session.get(Counsellor, row.claimed_by)
+
+    async def enqueue_after_commit(self, escalation_id: str, score: float) -> bool:
+        """Put a committed change on the queue; False if Redis failed.
+
+        The change's outbox row stays either way: the reconciler deletes it in a batch
+        once Redis holds the escalation (one transaction less on the crisis path).
+        """
+        if self.crash_after_commit:
+            os.kill(os.getpid(), signal.SIGKILL)
+        try:
+            await self.queue.enqueue(escalation_id, score)
+        except (RedisError, OSError) as exc:
+            self.metrics.enqueue_failures.inc()
+            log.warning("enqueue.failed", escalation_id=escalation_id, error=type(exc).__name__)
+            return False
+        return True
+
+    async def _forget(self, escalation_id: str) -> None:
+        """Best effort: nothing left to deliver. A leftover is dropped at lease time."""
+        try:
+            await self.queue.remove(escalation_id)
+        except (RedisError, OSError) as exc:
+            log.warning("dequeue.failed", escalation_id=escalation_id, error=type(exc).__name__)
+
+    def helplines_now(self, country: str, risk: RiskLevel) -> list[schemas.HelplineOut]:
+        """The lines open now, best first, for a teen no counsellor can answer yet."""
+        now = self.now()
+        try:
+            if self._helplines is None:
+                self._helplines = helplines.load_directory(self.settings.helplines_file)
+            offers = helplines.helplines_for(country, risk.value, now, self._helplines)
+        except (helplines.UnknownCountryError, helplines.HelplineDataError, OSError) as exc:
+            log.error("helplines.unavailable", error=type(exc).__name__)
+            return []
+        out = []
+        for offer in offers:
+            if not offer.is_open:
+                continue
+            channels = [
+                schemas.HelplineChannelOut(
+                    kind=s.channel.kind,
+                    address=s.channel.address,
+                    open_now=s.is_open,
+                    always_open=s.channel.always_open,
+                )
+                for s in offer.channels
+            ]
+            out.append(
+                schemas.HelplineOut(
+                    id=offer.helpline.id,
+                    name=offer.helpline.name,
+                    always_open=offer.helpline.always_open,
+                    channels=channels,
+                )
+            )
+        return out
+
+    # -- create and read ---------------------------------------------------------
+
+    async def counsellor_on_duty(self) -> bool:
+        """Is anyone on duty? Read at most once per second (and after a change here)."""
+        cached_at, value = self._on_duty_cache
+        if time.monotonic() - cached_at < ON_DUTY_CACHE_S:
+            return value
+        async with self.sessions() as session:
+            found = await session.scalar(
+                select(Counsellor.id).where(Counsellor.on_duty).limit(1)
+            )
+        self._on_duty_cache = (time.monotonic(), found is not None)
+        return found is not None
+
+    async def create(self, data: schemas.EscalationCreate, actor: str) -> CreateOutcome:
+        now = self.now()
+        risk = RiskLevel(data.risk_level)
+        country = data.country or self.settings.default_country
+        score = queue_score(now.timestamp(), risk, self.settings.aging_step_s)
+        escalation_id = str(uuid.uuid4())
+        with sensitive(data.teen_telegram_id, data.group_chat_id):
+            teen_ref = self.privacy.ref("teen", data.teen_telegram_id)
+            contact = self.privacy.encrypt_json(
+                {"teen": data.teen_telegram_id, "group": data.group_chat_id}
+            )
+            evidence = (
+                self.privacy.encrypt_json([e.model_dump(mode="json") for e in data.evidence])
+                if data.evidence
+                else None
+            )
+        row = Escalation(
+            id=escalation_id,
+            idempotency_key=data.idempotency_key,
+            teen_ref=teen_ref,
+            group_ref=self.privacy.ref("group", data.group_chat_id),
+            contact_enc=contact,
+            country=country,
+            risk_level=risk.value,
+            priority=risk.rank,
+            queue_score=score,
+            reason_codes=list(data.reason_codes),
+            evidence_enc=evidence,
+            answers=data.answers.model_dump(mode="json"),
+            status=Status.queued.value,
+            delivery_pending=True,
+            sla_stage=SlaStage.first_notice.value,
+            next_sla_at=now + sla_delay(risk, self.settings),
+            created_at=now,
+        )
+        # Read outside the write transaction: SQLite writers queue behind each other,
+        # so the write lock is held only for the inserts.
+        available = await self.counsellor_on_duty()
+        if not available and not in_service_hours(now, self.settings):
+            row.checkin_at = next_shift_start(now, self.settings)
+        try:
+            events = [
+                self._event_row(
+                    escalation_id, actor, "created", now, risk=risk.value, priority=risk.rank
+                )
+            ]
+            if row.checkin_at is not None:
+                events.append(
+                    self._event_row(
+                        escalation_id, actor, "checkin_scheduled", now,
+                        at=row.checkin_at.isoformat(),
+                    )
+                )
+            await self._insert_created(
+                {c.key: getattr(row, c.key) for c in ESCALATIONS.columns},
+                events,
+                {"escalation_id": escalation_id, "queue_score": score, "created_at": now},
+            )
+        except IntegrityError:
+            return await self._existing(data, risk, country)
+        self.metrics.created.labels(risk.value).inc()
+        log.info("escalation.created", escalation_id=escalation_id, risk=risk.value)
+        queued = await self.enqueue_after_commit(escalation_id, score)
+        return CreateOutcome(
+            escalation=row,
+            counsellor=None,
+            created=True,
+            delivery="queued" if queued else "queued_later",
+            counsellor_available=available,
+            helplines=[] if available else self.helplines_now(country, risk),
+        )
+
+    async def _insert_created(
+        self, escalation: dict[str, Any], events: list[dict[str, Any]], outbox: dict[str, Any]
+    ) -> None:
+        """The crisis path's one transaction: the escalation, its events, its outbox row.
+
+        Core inserts (the ORM's unit of work costs more than the statements). On SQLite
+        the whole transaction runs in the writer thread with the blocking driver: one
+        hand-over between threads instead of about fifteen through aiosqlite.
+        """
+
+        def insert_all(conn: Connection) -> None:
+            conn.execute(insert(ESCALATIONS).values(escalation))
+            conn.execute(insert(EVENTS), events)
+            conn.execute(insert(OUTBOX).values(outbox))
+
+        await self.run_write(insert_all)
+
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(connection)`` as one write transaction, committed when it returns.
+
+        On SQLite, in the writer thread with the blocking driver (one hand-over between
+        threads for the whole transaction); on PostgreSQL, on the asyncio driver.
+        """
+        if self._sqlite_writer is not None and self._write_lock is not None:
+            writer = self._sqlite_writer
+
+            def in_thread() -> T:
+                with writer.begin() as conn:
+                    return work(conn)
+
+            async with self._write_lock:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._writer_thread, in_thread
+                )
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work)
+
+    async def shutdown(self) -> None:
+        """Release the writer thread and its connection (the app's lifespan calls this)."""
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.dispose()
+        self._writer_thread.shutdown(wait=True)
+
+    async def _existing(
+        self, data: schemas.EscalationCreate, risk: RiskLevel, country: str
+    ) -> CreateOutcome:
+        async with self.sessions() as session:
+            row = await session.scalar(
+                select(Escalation).where(Escalation.idempotency_key == data.idempotency_key)
+            )
+            if row is None:  # the conflict was not the key: a real error
+                raise DomainError(409, "conflict", "the escalation could not be recorded")
+            holder = await self._holder(session, row)
+        available = await self.counsellor_on_duty()
+        log.info("escalation.duplicate_key", escalation_id=row.id)
+        return CreateOutcome(
+            escalation=row,
+            counsellor=holder,
+            created=False,
+            delivery="queued" if row.delivery_pending else "not_needed",
+            counsellor_available=available,
+            helplines=[] if available else self.helplines_now(country, risk),
+        )
+
+    async def get(self, escalation_id: str) -> tuple[Escalation, Counsellor | None, list[Any]]:
+        async with self.sessions() as session:
+            row = await self._load(session, escalation_id)
+            holder = await self._holder(session, row)
+            events = list(
+                await session.scalars(
+                    select(EscalationEvent)
+                    .where(EscalationEvent.escalation_id == escalation_id)
+                    .order_by(EscalationEvent.id)
+                )
+            )
+        return row, holder, events
+
+    def evidence(self, row: Escalation) -> list[dict[str, Any]] | None:
+        if row.evidence_enc is None:
+            return None
+        value = self.privacy.decrypt_json(row.evidence_enc)
+        return value if isinstance(value, list) else None
+
+    async def list_escalations(
+        self, statuses: frozenset[Status], limit: int
+    ) -> list[tuple[Escalation, Counsellor | None]]:
+        """Escalations in ``statuses``, in the order counsellors take them."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(Escalation, Counsellor)
+                .outerjoin(Counsellor, Counsellor.id == Escalation.claimed_by)
+                .where(Escalation.status.in_([s.value for s in statuses]))
+                .order_by(Escalation.queue_score, Escalation.id)
+                .limit(limit)
+            )
+            return [(e, c) for e, c in result]
+
+    async def contact(self, escalation_id: str) -> tuple[int, int]:
+        async with self.sessions() as session:
+            row = await self._load(session, escalation_id)
+        if row.contact_enc is None:
+            raise DomainError(410, "contact_purged", "the contact was deleted by retention")
+        value = self.privacy.decrypt_json(row.contact_enc)
+        return int(value["teen"]), int(value["group"])
+
+    # -- counsellors' actions ----------------------------------------------------
+
+    async def claim(self, escalation_id: str, counsellor_id: str | None) -> Escalation:
+        now = self.now()
+        async with self.write() as session:
+            counsellor = await self._counsellor(session, counsellor_id)
+            if not counsellor.on_duty:
+                raise DomainError(403, "not_on_duty", "only an on-duty counsellor can claim")
+            result = await session.execute(
+                update(Escalation)
+                .where(
+                    Escalation.id == escalation_id,
+                    Escalation.status.in_([s.value for s in WAITING]),
+                )
+                .values(
+                    status=Status.claimed.value,
+                    claimed_by=counsellor.id,
+                    # The first claim's time: time-to-claim statistics are about it.
+                    claimed_at=func.coalesce(Escalation.claimed_at, now),
+                    delivery_pending=False,
+                    next_sla_at=None,
+                    checkin_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            won = getattr(result, "rowcount", 0) == 1
+            if won:
+                actor = f"counsellor:{counsellor.id}"
+                session.add(self._event(escalation_id, actor, "claimed", now))
+        if not won:
+            async with self.sessions() as session:
+                row = await self._load(session, escalation_id)
+                holder = await self._holder(session, row)
+            if row.status == Status.claimed.value and holder is not None:
+                raise DomainError(
+                    409,
+                    "already_claimed",
+                    "another counsellor has this escalation",
+                    {"claimed_by": {"id": holder.id, "display_name": holder.display_name}},
+                )
+            raise DomainError(409, "not_claimable", f"the escalation is {row.status}")
+        async with self.sessions() as session:
+            row = await self._load(session, escalation_id)
+        if row.claimed_at == now:  # the first claim
+            self.metrics.time_to_claim.labels(row.risk_level).observe(
+                max(0.0, (now - row.created_at).total_seconds())
+            )
+        log.info("escalation.claimed", escalation_id=escalation_id)
+        await self._forget(escalation_id)
+        return row
+
+    async def release(self, escalation_id: str, counsellor_id: str | None) -> Escalation:
+        """Hand an escalation back to the queue (the claimer, or a coordinator)."""
+        now = self.now()
+        async with self.write() as session:
+            counsellor = await self._counsellor(session, counsellor_id)
+            row = await self._load(session, escalation_id)
+            self._require_holder(row, counsellor)
+            risk = RiskLevel(row.risk_level)
+            result = await session.execute(
+                update(Escalation)
+                .where(
+                    Escalation.id == escalation_id,
+                    Escalation.status == Status.claimed.value,
+                    Escalation.claimed_by == row.claimed_by,
+                )
+                .values(
+                    status=Status.queued.value,
+                    claimed_by=None,
+                    delivery_pending=True,
+                    sla_stage=SlaStage.first_notice.value,
+                    next_sla_at=now + sla_delay(risk, self.settings),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                raise DomainError(409, "not_held", "the escalation changed meanwhile; reload it")
+            session.add(
+                self._event(escalation_id, f"counsellor:{counsellor.id}", "released", now)
+            )
+            session.add(
+                Outbox(escalation_id=escalation_id, queue_score=row.queue_score, created_at=now)
+            )
+        await self.enqueue_after_commit(escalation_id, row.queue_score)
+        async with self.sessions() as session:
+            return await self._load(session, escalation_id)
+
+    def _require_holder(self, row: Escalation, counsellor: Counsellor) -> None:
+        if row.status != Status.claimed.value:
+            raise DomainError(409, "not_claimed", f"the escalation is {row.status}")
+        if row.claimed_by != counsellor.id and not counsellor.coordinator:
+            raise DomainError(
+                403, "not_holder", "only the counsellor who holds it (or a coordinator) can"
+            )
+
+    async def transfer(
+        self, escalation_id: str, counsellor_id: str | None, to_id: str, note: str | None
+    ) -> tuple[Escalation, Counsellor]:
+        now = self.now()
+        async with self.write() as session:
+            counsellor = await self._counsellor(session, counsellor_id)
+            row = await self._load(session, escalation_id)
+            self._require_holder(row, counsellor)
+            target = await session.get(Counsellor, to_id)
+            if target is None:
+                raise DomainError(404, "unknown_target", "no counsellor with the target id")
+            if not target.on_duty:
+                raise DomainError(409, "target_not_on_duty", "the target counsellor is off duty")
+            if target.id == row.claimed_by:
+                raise DomainError(409, "same_counsellor", "the target already holds it")
+            result = await session.execute(
+                update(Escalation)
+                .where(
+                    Escalation.id == escalation_id,
+                    Escalation.status == Status.claimed.value,
+                    Escalation.claimed_by == row.claimed_by,
+                )
+                .values(claimed_by=target.id)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                raise DomainError(409, "not_held", "the escalation changed meanwhile; reload it")
+            session.add(
+                self._event(
+                    escalation_id,
+                    f"counsellor:{counsellor.id}",
+                    "transferred",
+                    now,
+                    from_counsellor=row.claimed_by,
+                    to_counsellor=target.id,
+                    with_note=note is not None,
+                )
+            )
+            if note:
+                with sensitive(note):
+                    session.add(
+                        ConversationMessage(
+                            escalation_id=escalation_id,
+                            at=now,
+                            author="note",
+                            counsellor_id=counsellor.id,
+                            text_enc=self.privacy.encrypt_text(note),
+                        )
+                    )
+        async with self.sessions() as session:
+            return await self._load(session, escalation_id), target
+
+    async def add_message(
+        self, escalation_id: str, data: schemas.MessageCreate, counsellor_id: str | None
+    ) -> ConversationMessage:
+        now = self.now()
+        with sensitive(data.text):
+            async with self.write() as session:
+                row = await self._load(session, escalation_id)
+                if row.status not in {s.value for s in ACTIVE}:
+                    raise DomainError(409, "closed", "the escalation is closed")
+                author_id = None
+                if data.author == "counsellor":
+                    counsellor = await self._counsellor(session, counsellor_id)
+                    if row.claimed_by != counsellor.id:
+                        raise DomainError(
+                            403, "not_holder", "only the counsellor who holds it can write"
+                        )
+                    author_id = counsellor.id
+                message = ConversationMessage(
+                    escalation_id=escalation_id,
+                    at=now,
+                    author=data.author,
+                    counsellor_id=author_id,
+                    text_enc=self.privacy.encrypt_text(data.text),
+                )
+                session.add(message)
+                await session.flush()
+                session.add(
+                    self._event(
+                        escalation_id,
+                        f"counsellor:{author_id}" if author_id else "service",
+                        "message",
+                        now,
+                        author=data.author,
+                    )
+                )
+        return message
+
+    async def messages(self, escalation_id: str) -> list[schemas.MessageOut]:
+        async with self.sessions() as session:
+            await self._load(session, escalation_id)
+            rows = list(
+                await session.scalars(
+                    select(ConversationMessage)
+                    .where(ConversationMessage.escalation_id == escalation_id)
+                    .order_by(ConversationMessage.id)
+                )
+            )
+        return [
+            schemas.MessageOut(
+                id=m.id,
+                at=m.at,
+                author=m.author,
+                counsellor_id=m.counsellor_id,
+                text=self.privacy.decrypt_text(m.text_enc),
+            )
+            for m in rows
+        ]
+
+    async def close(
+        self, escalation_id: str, counsellor_id: str | None, outcome: str
+    ) -> Escalation:
+        now = self.now()
+        async with self.write() as session:
+            counsellor = await self._counsellor(session, counsellor_id)
+            row = await self._load(session, escalation_id)
+            if row.status == Status.closed.value:
+                raise DomainError(409, "closed", "the escalation is already closed")
+            if row.status == Status.claimed.value:
+                self._require_holder(row, counsellor)
+            result = await session.execute(
+                update(Escalation)
+                .where(Escalation.id == escalation_id, Escalation.status == row.status)
+                .where(
+                    Escalation.claimed_by == row.claimed_by
+                    if row.claimed_by is not None
+                    else Escalation.claimed_by.is_(None)
+                )
+                .values(
+                    status=Status.closed.value,
+                    outcome=outcome,
+                    closed_at=now,
+                    delivery_pending=False,
+                    next_sla_at=None,
+                    checkin_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                raise DomainError(409, "conflict", "the escalation changed meanwhile; reload it")
+            session.add(
+                self._event(
+                    escalation_id, f"counsellor:{counsellor.id}", "closed", now, outcome=outcome
+                )
+            )
+        self.metrics.closed.labels(row.risk_level, outcome).inc()
+        await self._forget(escalation_id)
+        async with self.sessions() as session:
+            return await self._load(session, escalation_id)
+
+    # -- counsellors -----------------------------------------------------------------
+
+    async def put_counsellor(self, counsellor_id: str, data: schemas.CounsellorIn) -> Counsellor:
+        now = self.now()
+        async with self.write() as session:
+            row = await session.get(Counsellor, counsellor_id)
+            if row is None:
+                row = Counsellor(id=counsellor_id, updated_at=now, **data.model_dump())
+                session.add(row)
+            else:
+                for key, value in data.model_dump().items():
+                    setattr(row, key, value)
+                row.updated_at = now
+        self._on_duty_cache = (-ON_DUTY_CACHE_S, False)
+        return row
+
+    async def counsellors(self) -> list[Counsellor]:
+        async with self.sessions() as session:
+            return list(await session.scalars(select(Counsellor).order_by(Counsellor.id)))
+
+    # -- delivery ---------------------------------------------------------------------
+
+    async def next_delivery(self, wait_s: float) -> DeliveryOut | None:
+        """Lease the best waiting escalation; check SQL first, so nothing stale is sent."""
+        deadline = time.monotonic() + wait_s
+        lease_ms = int(self.settings.ack_timeout_s * 1000)
+        while True:
+            result = await self.queue.lease(int(self.now().timestamp() * 1000), lease_ms)
+            if result.redelivered:
+                self.metrics.redeliveries.inc(result.redelivered)
+                log.info("delivery.expired_requeued", count=result.redelivered)
+            lease = result.lease
+            if lease is not None:
+                async with self.sessions() as session:
+                    row = await session.get(Escalation, lease.escalation_id)
+                    holder = await self._holder(session, row) if row is not None else None
+                if (
+                    row is None
+                    or row.status not in {s.value for s in WAITING}
+                    or not row.delivery_pending
+                ):
+                    # Claimed, closed or already shown while this item waited in Redis.
+                    log.info("delivery.dropped_stale", escalation_id=lease.escalation_id)
+                    await self.queue.ack(lease.escalation_id, lease.token)
+                    continue
+                stage = SlaStage(row.sla_stage)
+                return DeliveryOut(
+                    escalation=row,
+                    counsellor=holder,
+                    token=f"{lease.token}.{stage.value}",
+                    attempt=lease.attempt,
+                    audience=AUDIENCE[stage],
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            await self.wakeup.wait(min(remaining, 0.5))
+
+    async def ack(self, escalation_id: str, token: str) -> bool:
+        """Acknowledge a delivery; returns whether it was stale (nothing to show)."""
+        redis_token, _, stage_text = token.rpartition(".")
+        if not redis_token or not stage_text.isdigit():
+            raise DomainError(400, "bad_lease_token", "not a lease token from this service")
+        if not await self.queue.ack(escalation_id, redis_token):
+            async with self.sessions() as session:
+                current = await self._load(session, escalation_id)
+            if current.status not in {s.value for s in WAITING}:
+                return True  # claimed or closed meanwhile: nothing to show
+            raise DomainError(
+                409, "lease_expired", "the delivery expired and may have been re-delivered"
+            )
+        now = self.now()
+        stage = int(stage_text)
+
+        def record(conn: Connection) -> tuple[str, Any] | None:
+            """('requeue', score), ('first', row) or ('again', row); None when stale."""
+            row = conn.execute(
+                select(
+                    Escalation.status, Escalation.sla_stage, Escalation.queue_score,
+                    Escalation.notified_at, Escalation.created_at, Escalation.risk_level,
+                ).where(Escalation.id == escalation_id)
+            ).one_or_none()
+            if row is None or row.status not in {s.value for s in WAITING}:
+                return None
+            if row.sla_stage != stage:
+                # The ladder climbed while this delivery was out: deliver the new rung too.
+                conn.execute(
+                    insert(OUTBOX).values(
+                        escalation_id=escalation_id, queue_score=row.queue_score, created_at=now
+                    )
+                )
+                return ("requeue", row.queue_score)
+            conn.execute(
+                update(ESCALATIONS)
+                .where(ESCALATIONS.c.id == escalation_id)
+                .values(
+                    status=Status.notified.value,
+                    notified_at=func.coalesce(ESCALATIONS.c.notified_at, now),
+                    delivery_pending=False,
+                )
+            )
+            audience = AUDIENCE[SlaStage(stage)]
+            conn.execute(
+                insert(EVENTS).values(
+                    self._event_row(escalation_id, "service", "notified", now, audience=audience)
+                )
+            )
+            return ("first" if row.notified_at is None else "again", row)
+
+        outcome = await self.run_write(record)
+        if outcome is None:
+            return True
+        kind, value = outcome
+        if kind == "requeue":
+            await self.enqueue_after_commit(escalation_id, float(value))
+        elif kind == "first":
+            self.metrics.time_to_notify.labels(value.risk_level).observe(
+                max(0.0, (now - value.created_at).total_seconds())
+            )
+        return False
+
+    # -- who speaks ---------------------------------------------------------------------
+
+    async def who_speaks(
+        self, teen_telegram_id: int
+    ) -> tuple[Escalation | None, Counsellor | None]:
+        """The teen's open escalation (claimed first, then newest) and who holds it."""
+        with sensitive(teen_telegram_id):
+            teen_ref = self.privacy.ref("teen", teen_telegram_id)
+        async with self.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(Escalation)
+                    .where(
+                        Escalation.teen_ref == teen_ref,
+                        Escalation.status.in_([s.value for s in ACTIVE]),
+                    )
+                    .order_by(Escalation.created_at.desc())
+                )
+            )
+            claimed = [r for r in rows if r.status == Status.claimed.value]
+            row = claimed[0] if claimed else (rows[0] if rows else None)
+            holder = await self._holder(session, row) if row is not None else None
+        return row, holder
