@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.apidocs import serve_api_docs
 from common.logging import get_logger
 from escalation import db, schemas
 from escalation.metrics import Metrics
@@ -210,7 +211,10 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
         version="1.0.0",
         summary="Turns a detected crisis into a counsellor talking with the teen.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    serve_api_docs(app)
     app.state.metrics = metrics
     app.state.settings = settings
     _install_error_handlers(app)

@@ -19,6 +19,7 @@ from bot.simulator.settings import SimulatorSettings
 from bot.simulator.state import ScriptError, Simulator
 from bot.simulator.webhook import deliver_forever
 from bot.simulator.world import WorldSpec, load_world
+from common.apidocs import serve_api_docs
 from common.logging import get_logger
 
 STATIC = Path(__file__).parent / "static"
@@ -46,7 +47,8 @@ def create_app(settings: SimulatorSettings, world: WorldSpec | None = None) -> F
                     await task
 
     app = FastAPI(title="Local Telegram simulator", description=DESCRIPTION,
-                  version="1", lifespan=lifespan)
+                  version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    serve_api_docs(app)
     app.state.sim = sim
     app.state.api = api
 
