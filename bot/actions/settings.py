@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helplines import DEFAULT_PATH as DEFAULT_HELPLINES_FILE
@@ -17,6 +17,11 @@ from helplines import DEFAULT_PATH as DEFAULT_HELPLINES_FILE
 _APP_ENVS = ("development", "test", "production")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LOG_FORMATS = ("auto", "json", "console")
+
+
+# The escalation service's development placeholder; outside development the service
+# itself refuses it, so a missing token shows as 401s (logged) rather than a crash here.
+_DEV_TOKEN = "changeme"  # noqa: S105
 
 
 class SettingsError(ValueError):
@@ -39,6 +44,10 @@ class ActionSettings:
     sentry_dsn: str | None = None
     sentry_environment: str | None = None
     helplines_file: Path = DEFAULT_HELPLINES_FILE
+    escalation_url: str = "http://127.0.0.1:8000"
+    escalation_service_token: str = field(default=_DEV_TOKEN, repr=False)
+    escalation_timeout_s: float = 3.0
+    escalation_default_country: str = "BE"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ActionSettings:
@@ -46,13 +55,30 @@ class ActionSettings:
         dsn = (env.get("SENTRY_DSN") or "").strip() or None
         if dsn is not None and not dsn.startswith(("http://", "https://")):
             raise SettingsError("SENTRY_DSN: expected an http(s) URL")
+        app_env = _choice(env, "APP_ENV", _APP_ENVS, "development")
+        url = (env.get("ESCALATION_URL") or "http://127.0.0.1:8000").strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError("ESCALATION_URL: expected an http(s) URL")
+        token = (env.get("ESCALATION_SERVICE_TOKEN") or "").strip() or _DEV_TOKEN
+        try:
+            timeout = float(env.get("ESCALATION_TIMEOUT_S") or 3.0)
+        except ValueError:
+            raise SettingsError("ESCALATION_TIMEOUT_S: expected a number of seconds") from None
+        if not 0 < timeout <= 30:
+            raise SettingsError("ESCALATION_TIMEOUT_S: expected more than 0 and at most 30")
         return cls(
-            app_env=_choice(env, "APP_ENV", _APP_ENVS, "development"),
+            app_env=app_env,
             log_level=_choice(env, "LOG_LEVEL", _LOG_LEVELS, "INFO"),
             log_format=_choice(env, "LOG_FORMAT", _LOG_FORMATS, "auto"),
             sentry_dsn=dsn,
             sentry_environment=(env.get("SENTRY_ENVIRONMENT") or "").strip() or None,
             helplines_file=Path(env.get("HELPLINES_FILE") or DEFAULT_HELPLINES_FILE),
+            escalation_url=url,
+            escalation_service_token=token,
+            escalation_timeout_s=timeout,
+            escalation_default_country=_choice(
+                env, "ESCALATION_DEFAULT_COUNTRY", ("be", "nl"), "BE"
+            ).upper(),
         )
 
     def start_observability(self) -> None:

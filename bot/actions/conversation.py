@@ -1,0 +1,117 @@
+"""What every action needs to know about the conversation: the channel's metadata,
+the NLU verdict, risk levels. Pure functions over the tracker; no I/O.
+
+The gateway's metadata contract (stories/README.md): ``chat_type`` ("group" or
+"private"), ``country`` ("BE" or "NL"), ``teen_telegram_id``, ``group_chat_id`` and
+``update_id`` (integers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rasa_sdk import Tracker
+
+LEVELS = ("none", "distress", "indirect", "direct", "imminent")
+_INTENT_LEVEL = {
+    "risk_distress": "distress",
+    "risk_indirect": "indirect",
+    "risk_direct": "direct",
+    "risk_imminent": "imminent",
+}
+
+
+def rank(level: str | None) -> int:
+    return LEVELS.index(level) if level in LEVELS else 0
+
+
+def higher(a: str | None, b: str | None) -> str:
+    return a if rank(a) >= rank(b) and a in LEVELS else (b if b in LEVELS else "none")
+
+
+def metadata(tracker: Tracker) -> dict[str, Any]:
+    return dict(tracker.latest_message.get("metadata") or {})
+
+
+def verdict_risk(message: dict[str, Any]) -> str:
+    """The message's risk: the verdict's, never below the intent's; unknown means imminent."""
+    intent = (message.get("intent") or {}).get("name")
+    from_intent = _INTENT_LEVEL.get(intent or "", "none")
+    crisis = message.get("crisis")
+    if not isinstance(crisis, dict) or "risk" not in crisis:
+        return from_intent
+    risk = crisis.get("risk")
+    if risk not in LEVELS:
+        return "imminent"  # fail safe: a verdict we cannot read is the highest
+    return higher(risk, from_intent)
+
+
+def verdict_peer_harm(message: dict[str, Any]) -> bool:
+    crisis = message.get("crisis")
+    if isinstance(crisis, dict) and crisis.get("peer_harm"):
+        return True
+    return (message.get("intent") or {}).get("name") == "peer_harm"
+
+
+def evidence_codes(message: dict[str, Any]) -> list[str]:
+    """Rule ids and the classifier's intent (never text), as the escalation's evidence."""
+    codes: list[str] = []
+    crisis = message.get("crisis")
+    evidence = crisis.get("evidence") if isinstance(crisis, dict) else None
+    if isinstance(evidence, dict):
+        for rule in (evidence.get("lexicon") or {}).get("rules") or []:
+            if isinstance(rule, dict) and rule.get("id"):
+                codes.append(f"lexicon:{rule['id']}")
+        classifier = evidence.get("classifier") or {}
+        if isinstance(classifier, dict) and classifier.get("intent"):
+            codes.append(f"nlu:{classifier['intent']}")
+    if not codes:
+        intent = (message.get("intent") or {}).get("name")
+        if intent:
+            codes.append(f"nlu:{intent}")
+    return codes[:16]
+
+
+def session_mark(tracker: Tracker) -> str:
+    """When the current session started (the same for every turn of it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return str(event.get("timestamp"))
+    return "0"
+
+
+def idempotency_key(tracker: Tracker, risk: str) -> str:
+    """One escalation per teen, session and risk level, however often it is asked."""
+    raw = f"{tracker.sender_id}\0{session_mark(tracker)}\0{risk}"
+    return "rasa:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def last_known(tracker: Tracker, key: str) -> Any:
+    """The latest value of a metadata key in this conversation (private messages lack
+    ``group_chat_id``; the group message before them has it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            value = (event.get("metadata") or {}).get(key)
+            if value is not None:
+                return value
+    return None
+
+
+def said_in_session(tracker: Tracker, response: str) -> bool:
+    """Has the bot sent this response since the session started?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get(
+            "utter_action"
+        ) == response:
+            return True
+    return False

@@ -1,0 +1,79 @@
+"""A thin async client for the escalation service (the three calls the actions make).
+
+Every call has a timeout (``ESCALATION_TIMEOUT_S``) and raises
+:class:`EscalationUnavailable` for anything but a good answer, so an action can fall
+back to what keeps the teen safe (the helplines). Telegram ids travel only in bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+
+class EscalationUnavailable(Exception):
+    """The service did not answer in time, or answered with an error."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # a code or an HTTP status: never request data
+
+
+class EscalationClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            async with aiohttp.ClientSession(
+                timeout=self._timeout, headers=self._headers
+            ) as session, session.post(self.base_url + path, json=body) as response:
+                if response.status not in (200, 201):
+                    raise EscalationUnavailable(f"http_{response.status}")
+                answer: dict[str, Any] = await response.json()
+                return answer
+        except EscalationUnavailable:
+            raise
+        except TimeoutError:
+            raise EscalationUnavailable("timeout") from None
+        except (aiohttp.ClientError, ValueError) as error:
+            raise EscalationUnavailable(type(error).__name__) from None
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/escalations (idempotent on body["idempotency_key"])."""
+        return await self._post("/v1/escalations", body)
+
+    async def add_message(self, escalation_id: str, text: str) -> dict[str, Any]:
+        """POST /v1/escalations/{id}/messages as the bot (kept encrypted, purged)."""
+        return await self._post(
+            f"/v1/escalations/{escalation_id}/messages", {"author": "bot", "text": text}
+        )
+
+    async def who_speaks(self, teen_telegram_id: int) -> dict[str, Any]:
+        """POST /v1/who-speaks: {"speaker": "bot" | "counsellor", ...}."""
+        return await self._post("/v1/who-speaks", {"teen_telegram_id": teen_telegram_id})
+
+
+_client: EscalationClient | None = None
+
+
+def get_client() -> EscalationClient:
+    """The process's client, built once from the settings (tests replace it)."""
+    global _client
+    if _client is None:
+        from bot.actions import settings
+
+        _client = EscalationClient(
+            settings.escalation_url,
+            settings.escalation_service_token,
+            settings.escalation_timeout_s,
+        )
+    return _client
+
+
+def set_client(client: EscalationClient | None) -> None:
+    global _client
+    _client = client

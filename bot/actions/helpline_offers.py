@@ -1,0 +1,68 @@
+"""/hulp and every other place a teen is given helplines: their country, open now first."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from common.logging import get_logger
+from helplines import helplines_for, load_directory, render_offers
+
+log = get_logger(__name__)
+MAX_OFFERS = 3  # a phone screen
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def country_of(tracker: Tracker) -> str:
+    from bot.actions import settings
+
+    country = tracker.get_slot("country")
+    return country if country in ("BE", "NL") else settings.escalation_default_country
+
+
+def helplines_text(country: str, risk: str | None, at: datetime | None = None) -> str | None:
+    """The rendered offers (the directory's own texts), or None when it cannot be read."""
+    from bot.actions import settings
+
+    at = at or now()
+    try:
+        directory = load_directory(settings.helplines_file)
+        offers = helplines_for(country, risk, at, directory)[:MAX_OFFERS]
+        return render_offers(offers, at)
+    except Exception as error:  # fail safe: the fixed numbers still go out
+        log.error("helplines_unavailable", error=type(error).__name__)
+        return None
+
+
+def utter_helplines(
+    dispatcher: CollectingDispatcher, tracker: Tracker, risk: str | None, response: str
+) -> None:
+    text = helplines_text(country_of(tracker), risk)
+    if text is None:
+        dispatcher.utter_message(response="utter_helplines_unavailable")
+    else:
+        dispatcher.utter_message(response=response, helplines=text)
+
+
+class ActionHelplines(Action):
+    """The helplines for the teen's country and risk; in a group the group version."""
+
+    def name(self) -> str:
+        return "action_helplines"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("chat_type") == "group":
+            # In front of the group: the general order (the teen's risk stays private).
+            utter_helplines(dispatcher, tracker, "indirect", "utter_group_helplines")
+            return []
+        risk = tracker.get_slot("conversation_risk") or "indirect"
+        utter_helplines(dispatcher, tracker, risk, "utter_helplines")
+        return []

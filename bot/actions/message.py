@@ -1,0 +1,62 @@
+"""Reads each user message once: the channel's metadata and the NLU verdict into slots.
+
+Run by Rasa's ``action_extract_slots`` after every user message (the slots' custom
+mapping in stories/domain/base.yml). In the private chat it also asks the escalation
+service who speaks now, so the rules can keep the bot quiet while a counsellor holds
+the conversation; when the service cannot answer, the bot speaks (fail safe: the teen
+still gets the helplines) and the log says so, without any text or id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import conversation as conv
+from bot.actions.escalation_client import EscalationUnavailable, get_client
+from common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ActionReadMessage(Action):
+    def name(self) -> str:
+        return "action_read_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
+        meta = conv.metadata(tracker)
+        chat_type = meta.get("chat_type") if meta.get("chat_type") in ("group", "private") else None
+        chat_type = chat_type or tracker.get_slot("chat_type") or "private"
+        country = meta.get("country") if meta.get("country") in ("BE", "NL") else None
+        risk = conv.verdict_risk(message)
+        before = tracker.get_slot("conversation_risk") or "none"
+        events = [
+            SlotSet("chat_type", chat_type),
+            SlotSet("message_risk", risk),
+            SlotSet("peer_harm", conv.verdict_peer_harm(message)),
+            SlotSet("conversation_risk", conv.higher(before, risk)),
+        ]
+        if country is not None:
+            events.append(SlotSet("country", country))
+        if risk != "none" and conv.rank(risk) >= conv.rank(before):
+            events.append(SlotSet("evidence", conv.evidence_codes(message)))
+        if chat_type == "private":
+            events.append(SlotSet("speaker", await self._speaker(tracker, meta)))
+        return events
+
+    async def _speaker(self, tracker: Tracker, meta: dict[str, Any]) -> str:
+        teen = conv.as_int(meta.get("teen_telegram_id"))
+        if teen is None:
+            return "bot"
+        try:
+            answer = await get_client().who_speaks(teen)
+        except EscalationUnavailable as error:
+            log.warning("who_speaks_unavailable", reason=error.reason, fallback="bot")
+            return "bot"
+        return "counsellor" if answer.get("speaker") == "counsellor" else "bot"

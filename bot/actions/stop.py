@@ -1,0 +1,39 @@
+"""/stop in the private chat: the bot ends its talk politely; an escalation stays.
+
+A teen who stops after a worrying signal and before anyone was told is still
+escalated, quietly, at the detector's level (fail safe: humans decide).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import conversation as conv
+from bot.actions.handoff import create_escalation
+
+FORM_SLOTS = ("thoughts", "has_method", "has_time", "has_place", "trusted_contact",
+              "activity_choice")
+
+
+class ActionStopPrivate(Action):
+    def name(self) -> str:
+        return "action_stop_private"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events += [SlotSet(slot, None) for slot in FORM_SLOTS]
+        risk = tracker.get_slot("conversation_risk") or "none"
+        if tracker.get_slot("escalation_id") is None and conv.rank(risk) >= conv.rank("indirect"):
+            answer = await create_escalation(tracker, risk)
+            if answer is not None:
+                events.append(SlotSet("escalation_id", answer["escalation"]["id"]))
+        if tracker.get_slot("speaker") != "counsellor":
+            dispatcher.utter_message(response="utter_stop_private")
+        events.append(SlotSet("flow_step", tracker.get_slot("flow_step") or "checkin"))
+        return events

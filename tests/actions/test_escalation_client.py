@@ -1,0 +1,160 @@
+"""The actions' HTTP client against the real escalation service.
+
+The service runs as a subprocess from the Python 3.11 environment
+(``.venv/bin/python -m escalation serve``) on SQLite in a temporary folder, with a
+``redis-server`` of its own on a free port; both are stopped after the module.
+Skipped (failed under CI=true) when the 3.11 environment or redis-server is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.rasa
+
+ROOT = Path(__file__).resolve().parents[2]
+PY311 = ROOT / ".venv" / "bin" / "python"
+TOKEN = "actions-test-token-7f3a9c1e5b"
+
+
+def _unavailable(what: str) -> None:
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"CI=true and {what}", pytrace=False)
+    pytest.skip(what)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("did not become ready")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    redis_binary = shutil.which("redis-server")
+    if redis_binary is None or not PY311.exists():
+        _unavailable("needs redis-server and the 3.11 environment (.venv)")
+    workdir = tmp_path_factory.mktemp("escalation")
+    redis_port, port = _free_port(), _free_port()
+    redis = subprocess.Popen(
+        [redis_binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("ESCALATION_", "SENTRY_"))},
+        "APP_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "ESCALATION_PORT": str(port),
+        "ESCALATION_DATABASE_URL": f"sqlite:///{workdir}/e.sqlite3",
+        "ESCALATION_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ESCALATION_SERVICE_TOKEN": TOKEN,
+        "ESCALATION_HMAC_KEY": "actions-test-hmac-key-51c0d2e8a4",
+        "ESCALATION_FERNET_KEY": "actions-test-fernet-secret-9b7e61",
+        # A shift all day, so that "no one on duty" depends only on the counsellors.
+        "ESCALATION_SERVICE_START": "00:00",
+        "ESCALATION_SERVICE_END": "23:59",
+    }
+    with open(workdir / "service.log", "wb") as log:
+        server = subprocess.Popen(
+            [str(PY311), "-m", "escalation", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            _wait(f"http://127.0.0.1:{port}/readyz", server)
+            yield f"http://127.0.0.1:{port}"
+        except RuntimeError as error:
+            pytest.fail(f"escalation service: {error}; see {workdir / 'service.log'}")
+        finally:
+            server.terminate()
+            redis.terminate()
+            server.wait(10)
+            redis.wait(10)
+
+
+def _call(base: str, method: str, path: str, body: dict | None = None, **headers: str) -> dict:
+    request = urllib.request.Request(  # noqa: S310 (the test's own loopback service)
+        base + path, method=method, data=json.dumps(body or {}).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
+                 **headers},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def _body(key: str, teen: int) -> dict:
+    return {
+        "idempotency_key": key, "teen_telegram_id": teen, "group_chat_id": -1001234567890,
+        "country": "BE", "risk_level": "imminent", "reason_codes": ["dialogue.imminent"],
+        "evidence": [{"source": "lexicon", "code": "suicide.want_to_die"}],
+        "answers": {"thoughts_of_suicide": "yes", "has_method": "yes"},
+    }
+
+
+def test_create_is_idempotent_and_honest_about_counsellors(service):
+    from bot.actions.escalation_client import EscalationClient
+
+    client = EscalationClient(service, TOKEN, 5)
+    first = asyncio.run(client.create(_body("rasa:test-1", 9001)))
+    again = asyncio.run(client.create(_body("rasa:test-1", 9001)))
+    assert first["created"] is True and again["created"] is False
+    assert first["escalation"]["id"] == again["escalation"]["id"]
+    assert first["escalation"]["answers"]["has_method"] == "yes"
+    assert first["counsellor_available"] is False  # nobody registered yet
+    assert first["helplines"]  # the lines open now, to show the teen
+
+
+def test_who_speaks_follows_the_claim(service):
+    from bot.actions.escalation_client import EscalationClient
+
+    client = EscalationClient(service, TOKEN, 5)
+    assert asyncio.run(client.who_speaks(9002))["speaker"] == "bot"
+    _call(service, "PUT", "/v1/counsellors/c-1",
+          {"display_name": "An", "on_duty": True, "high_risk_trained": True})
+    created = asyncio.run(client.create(_body("rasa:test-2", 9002)))
+    assert created["counsellor_available"] is True
+    _call(service, "POST", f"/v1/escalations/{created['escalation']['id']}/claim", {},
+          **{"X-Counsellor-Id": "c-1"})
+    answer = asyncio.run(client.who_speaks(9002))
+    assert answer["speaker"] == "counsellor"
+    assert answer["escalation_id"] == created["escalation"]["id"]
+    asyncio.run(client.add_message(created["escalation"]["id"], "antwoorden: ja, ja"))
+
+
+def test_a_wrong_token_is_an_error_not_a_crash(service):
+    from bot.actions.escalation_client import EscalationClient, EscalationUnavailable
+
+    with pytest.raises(EscalationUnavailable) as raised:
+        asyncio.run(EscalationClient(service, "not-the-token", 5).who_speaks(9003))
+    assert raised.value.reason == "http_401"
+
+
+def test_a_service_that_is_not_there_fails_fast():
+    from bot.actions.escalation_client import EscalationClient, EscalationUnavailable
+
+    started = time.monotonic()
+    with pytest.raises(EscalationUnavailable):
+        asyncio.run(EscalationClient(f"http://127.0.0.1:{_free_port()}", TOKEN, 1).who_speaks(1))
+    assert time.monotonic() - started < 2
