@@ -54,8 +54,9 @@ lint: $(STAMP_311) ## Lint (ruff), type-check (mypy), validate the crisis lexico
 	@$(VENV)/bin/python -m helplines check
 
 .PHONY: train
-train: $(STAMP_310) ## Train the NLU model, unless one for the current data is cached
+train: $(STAMP_310) ## Train the NLU model and the full (dialogue) model, unless cached for the current data
 	@PYTHONPATH=$(ROOT) $(RASA_VENV)/bin/python -m nlu.train --num-threads 2
+	@PYTHONPATH=$(ROOT) $(RASA_VENV)/bin/python -m stories.model --num-threads 2
 
 .PHONY: eval
 eval: $(STAMP_310) ## Evaluate detection on nlu/eval/ (report and HTML with the confusion matrix)

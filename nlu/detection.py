@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +34,38 @@ from typing import Any, Protocol
 
 from nlu.lexicon import Lexicon, default_lexicon
 from nlu.risk import Detection, combine
+
+# Rasa logs at DEBUG what a teen wrote (``processor.message.parse`` with
+# ``parse_data_text``); these loggers never go below INFO in our processes.
+RASA_LOGGERS = ("rasa", "tensorflow", "absl")
+
+
+def quiet_rasa_logging(level: str | None = None, stream: Any = None) -> None:
+    """Route Rasa's structlog events through our scrubbing logger; Rasa never at DEBUG.
+
+    Rasa 3.6 logs with structlog. Outside ``rasa run`` nobody configures structlog, and
+    its default prints every event, DEBUG included, on stdout: message text in the log
+    and in ``nlu/detect``'s JSON output. :func:`common.logging.configure_logging` sends
+    structlog through the standard library's logging with the scrubber before the
+    renderer (a value under a key ending in ``_text`` is replaced), and the Rasa loggers
+    stay at INFO or above even when ``LOG_LEVEL=DEBUG``.
+    """
+    from common.logging import configure_logging
+
+    configure_logging(
+        level or os.environ.get("LOG_LEVEL", "WARNING"),
+        os.environ.get("LOG_FORMAT", "auto"),
+        stream,
+    )
+    cap_rasa_loggers()
+
+
+def cap_rasa_loggers() -> None:
+    """Keep Rasa's own loggers at INFO or above (their DEBUG events carry message text)."""
+    for name in RASA_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class Detector(Protocol):
@@ -62,7 +96,14 @@ class RasaDetector:
     name = "rasa+lexicon"
 
     def __init__(self, model_path: Path | str) -> None:
+        import structlog
         from rasa.core.agent import Agent
+
+        # Without a structlog configuration, Rasa's DEBUG events (message text) would
+        # be printed on stdout; a process that configured logging keeps its own.
+        if not structlog.is_configured():
+            quiet_rasa_logging()
+        cap_rasa_loggers()
 
         self.model_path = Path(model_path)
         self._loop = asyncio.new_event_loop()
@@ -126,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="treat the N previous lines as the same teen's recent messages",
     )
     args = parser.parse_args(argv)
+    quiet_rasa_logging()
     try:
         detector = load_detector(lexicon_only=args.lexicon_only, strict=args.strict)
     except Exception as exc:

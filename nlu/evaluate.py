@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nlu.dataset import DATA_DIR, DEV_FILE, EVAL_FILE, load_labelled
-from nlu.detection import load_detector
+from nlu.detection import load_detector, quiet_rasa_logging
 from nlu.metrics import Scores, run
 from nlu.risk import LEVELS
 
@@ -190,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
+    # Rasa logs each parse with its text at DEBUG: never on, and scrubbed if it were.
+    quiet_rasa_logging()
 
     items = load_labelled(EVAL_FILE if args.set == "eval" else DEV_FILE)
     detector = load_detector(lexicon_only=args.lexicon_only)

@@ -141,9 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.print_path:
         print(model_path())
         return 0
-    from common.logging import configure_logging
+    from nlu.detection import quiet_rasa_logging
 
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT", "auto"))
+    quiet_rasa_logging(os.environ.get("LOG_LEVEL", "INFO"))
     print(ensure_model(force=args.force, num_threads=args.num_threads))
     return 0
 

@@ -20,8 +20,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlu.components.crisis_lexicon import LEXICON_KEY
 from nlu.risk import (
+    DEFAULT_AGREE_FLOOR,
+    DEFAULT_DISTRESS_THRESHOLD,
     DEFAULT_LEVEL_THRESHOLD,
     DEFAULT_PEER_HARM_THRESHOLD,
+    DEFAULT_RAISE_THRESHOLD,
+    LEVELS,
     Detection,
     combine,
 )
@@ -33,12 +37,15 @@ CRISIS_KEY = "crisis"
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
 class RiskCombiner(GraphComponent):
-    """Final risk = the higher of the lexicon's floor and the classifier's level."""
+    """Final risk = the higher of the lexicon's floor and the classifier's gated level."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
             "level_threshold": DEFAULT_LEVEL_THRESHOLD,
+            "raise_threshold": DEFAULT_RAISE_THRESHOLD,
+            "distress_threshold": DEFAULT_DISTRESS_THRESHOLD,
+            "agree_floor": DEFAULT_AGREE_FLOOR,
             "peer_harm_threshold": DEFAULT_PEER_HARM_THRESHOLD,
         }
 
@@ -47,10 +54,16 @@ class RiskCombiner(GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        for key in ("level_threshold", "peer_harm_threshold"):
-            value = float(config.get(key, 0.0))
+        config = {**cls.get_default_config(), **config}
+        for key in ("level_threshold", "distress_threshold", "peer_harm_threshold"):
+            value = float(config[key])
             if not 0.0 < value < 1.0:
                 raise ValueError(f"RiskCombiner: {key} must be between 0 and 1, got {value}")
+        # Above 1 means: the classifier alone never raises to indirect or above.
+        if not float(config["level_threshold"]) <= float(config["raise_threshold"]):
+            raise ValueError("RiskCombiner: raise_threshold must be at least level_threshold")
+        if config["agree_floor"] not in LEVELS[1:]:
+            raise ValueError(f"RiskCombiner: agree_floor must be one of {LEVELS[1:]}")
 
     @classmethod
     def create(
@@ -82,6 +95,9 @@ class RiskCombiner(GraphComponent):
                 lexicon,
                 ranking,
                 level_threshold=float(self.component_config["level_threshold"]),
+                raise_threshold=float(self.component_config["raise_threshold"]),
+                distress_threshold=float(self.component_config["distress_threshold"]),
+                agree_floor=str(self.component_config["agree_floor"]),
                 peer_harm_threshold=float(self.component_config["peer_harm_threshold"]),
             )
             message.set(CRISIS_KEY, result.as_dict(), add_to_output=True)

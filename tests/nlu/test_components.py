@@ -36,21 +36,24 @@ def test_the_lexicon_component_adds_its_verdict(rasa_stack):
 
 
 def test_the_combiner_takes_the_higher_risk_and_counts_doubt_upwards(rasa_stack):
+    # The lexicon saw indirect talk, the classifier doubts between neutral and direct:
+    # the doubt counts upwards. The same doubt alone does not even reach distress.
     from nlu.components.crisis_lexicon import LEXICON_KEY
     from nlu.components.risk_combiner import CRISIS_KEY, RiskCombiner
 
     combiner = RiskCombiner(RiskCombiner.get_default_config())
-    doubtful = _message(
-        "x",
-        intent_ranking=[{"name": "neutral", "confidence": 0.6},
-                        {"name": "risk_direct", "confidence": 0.4}],
-    )
-    doubtful.set(LEXICON_KEY, {"risk": "distress", "topics": [], "evidence": {}})
+    doubt = [{"name": "neutral", "confidence": 0.6}, {"name": "risk_direct", "confidence": 0.4}]
+    agreed = _message("x", intent_ranking=doubt)
+    agreed.set(LEXICON_KEY, {"risk": "indirect", "topics": [], "evidence": {}})
+    alone = _message("z", intent_ranking=doubt)
+    alone.set(LEXICON_KEY, {"risk": "none", "topics": [], "evidence": {}})
     floor = _message("y", intent_ranking=[{"name": "greet", "confidence": 0.99}])
     floor.set(LEXICON_KEY, {"risk": "imminent", "method_detail": True, "topics": ["suicide"],
                             "evidence": {}})
-    combiner.process([doubtful, floor])
-    assert doubtful.get(CRISIS_KEY)["risk"] == "direct"
+    combiner.process([agreed, alone, floor])
+    assert agreed.get(CRISIS_KEY)["risk"] == "direct"
+    assert alone.get(CRISIS_KEY)["risk"] == "none"
+    assert alone.get(CRISIS_KEY)["evidence"]["classifier"]["lowered_without_agreement"]
     assert floor.get(CRISIS_KEY)["risk"] == "imminent"
     assert floor.get(CRISIS_KEY)["method_detail"]
 
@@ -60,6 +63,12 @@ def test_bad_combiner_config_is_refused(rasa_stack):
 
     with pytest.raises(ValueError, match="level_threshold"):
         RiskCombiner.validate_config({"level_threshold": 1.5, "peer_harm_threshold": 0.4})
+    good = RiskCombiner.get_default_config()
+    RiskCombiner.validate_config(good)
+    with pytest.raises(ValueError, match="raise_threshold"):
+        RiskCombiner.validate_config({**good, "level_threshold": 0.5, "raise_threshold": 0.3})
+    with pytest.raises(ValueError, match="agree_floor"):
+        RiskCombiner.validate_config({**good, "agree_floor": "severe"})
 
 
 def test_the_trained_pipeline_outputs_the_crisis_verdict(full_detector):

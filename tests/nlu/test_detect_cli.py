@@ -94,3 +94,24 @@ def test_strict_mode_exits_with_status_3(monkeypatch, capsys):
     monkeypatch.setattr(nlu.train, "ensure_model", lambda **_k: (_ for _ in ()).throw(OSError()))
     assert detection.main(["--strict"]) == 3
     assert "unavailable" in capsys.readouterr().err
+
+
+@pytest.mark.rasa
+def test_the_full_detector_writes_only_json_lines_and_logs_no_text(trained_model):
+    # Rasa logs each parse at DEBUG with the text; stdout must stay one JSON object per
+    # line and neither stream may carry the message, even with LOG_LEVEL=DEBUG.
+    secret = "ik wil dood want mijn naam is jolientje"
+    lines = [secret, "mijn gsm is dood", "kys"]
+    result = subprocess.run(
+        [str(SCRIPT), "--strict"],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True, text=True, check=False, timeout=600, cwd="/",
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "LOG_LEVEL": "DEBUG",
+             "HELPLINE_MODEL_CACHE": str(trained_model.parent)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["risk"] for o in out][:2] == ["direct", "none"] and len(out) == len(lines)
+    assert out[0]["evidence"]["classifier"]["level_scores"]
+    assert out[2]["peer_harm"]
+    assert "jolientje" not in result.stdout and "jolientje" not in result.stderr

@@ -10,6 +10,7 @@ from nlu.risk import (
     INTENT_LEVEL,
     LEVELS,
     Detection,
+    at_least_scores,
     classifier_level,
     combine,
     higher,
@@ -29,15 +30,49 @@ def test_levels_are_ordered():
 
 
 def test_a_confident_classifier_sets_the_level():
-    result = combine(Detection(), [("risk_direct", 0.9), ("neutral", 0.1)])
+    result = combine(Detection(), [("risk_direct", 0.97), ("neutral", 0.03)])
     assert result.risk == "direct"
     assert result.evidence["decided_by"] == "classifier"
 
 
-def test_an_uncertain_classifier_counts_towards_the_higher_risk():
-    # "none" is the most likely intent, but a third of the mass says at least indirect.
+def test_doubt_between_risk_levels_goes_to_the_higher_one():
+    # Sure there is risk, unsure whether it is indirect or direct: direct.
+    ranking = [("risk_indirect", 0.55), ("risk_direct", 0.35), ("neutral", 0.1)]
+    assert combine(Detection(), ranking, level_threshold=0.3, raise_threshold=0.8).risk == "direct"
+    ranking = [("risk_direct", 0.6), ("risk_imminent", 0.35), ("neutral", 0.05)]
+    assert combine(Detection(risk="direct"), ranking, level_threshold=0.3).risk == "imminent"
+
+
+def test_an_uncertain_classifier_counts_towards_the_higher_risk_when_the_lexicon_agrees():
+    # "none" is the most likely intent, but a third of the mass says at least indirect,
+    # and the lexicon saw distress: the doubt counts upwards.
     ranking = [("neutral", 0.6), ("risk_indirect", 0.2), ("risk_direct", 0.15), ("greet", 0.05)]
-    assert combine(Detection(), ranking, level_threshold=0.3).risk == "indirect"
+    result = combine(Detection(risk="distress"), ranking, level_threshold=0.3,
+                     raise_threshold=0.8, agree_floor="distress")
+    assert result.risk == "indirect"
+    # With the tuned defaults, agreement means the lexicon found indirect talk.
+    assert combine(Detection(risk="indirect"), ranking).risk == "indirect"
+    direct_doubt = [("neutral", 0.6), ("risk_direct", 0.4)]
+    assert combine(Detection(risk="indirect"), direct_doubt).risk == "direct"
+    assert combine(Detection(risk="distress"), direct_doubt).risk == "distress"
+    assert not result.evidence["classifier"]["lowered_without_agreement"]
+
+
+def test_a_classifier_unsure_whether_a_neutral_message_is_neutral_stays_below_indirect():
+    ranking = [("neutral", 0.6), ("risk_indirect", 0.2), ("risk_direct", 0.15), ("greet", 0.05)]
+    result = combine(Detection(), ranking, level_threshold=0.3, raise_threshold=0.8,
+                     distress_threshold=0.3)
+    assert result.risk == "distress"
+    # With the tuned defaults, 35% of risk mass alone is not even distress: an
+    # uninformed classifier spreads about 4/13 of its mass over the four risk intents.
+    assert combine(Detection(), ranking).risk == "none"
+    faint = [("neutral", 0.8), ("risk_direct", 0.2)]
+    assert combine(Detection(), faint, distress_threshold=0.3).risk == "none"
+    assert result.evidence["classifier"]["fail_safe_level"] == "indirect"
+    assert result.evidence["classifier"]["lowered_without_agreement"]
+    # Sure enough on its own, it raises.
+    sure = [("risk_indirect", 0.5), ("risk_direct", 0.35), ("neutral", 0.15)]
+    assert combine(Detection(), sure, level_threshold=0.3, raise_threshold=0.8).risk == "direct"
 
 
 def test_the_lexicon_floor_is_never_lowered():
@@ -53,8 +88,9 @@ def test_rasa_fallback_intent_is_ignored():
 
 
 def test_peer_harm_from_the_classifier():
-    assert combine(Detection(), [("peer_harm", 0.5), ("neutral", 0.5)]).peer_harm
-    assert not combine(Detection(), [("peer_harm", 0.1), ("neutral", 0.9)]).peer_harm
+    assert combine(Detection(), [("peer_harm", 0.7), ("neutral", 0.3)]).peer_harm
+    assert not combine(Detection(), [("peer_harm", 0.5), ("neutral", 0.5)]).peer_harm
+    assert combine(Detection(), [("peer_harm", 0.5)], peer_harm_threshold=0.4).peer_harm
 
 
 def test_lexicon_only_path_keeps_the_lexicon_verdict():
@@ -68,11 +104,29 @@ def test_lexicon_only_path_keeps_the_lexicon_verdict():
     st.sampled_from(LEVELS),
     st.lists(st.tuples(st.sampled_from(INTENTS), st.floats(0, 1)), max_size=8),
     st.floats(0.05, 0.95),
+    st.floats(0.05, 1.05),
+    st.floats(0.05, 0.95),
+    st.sampled_from(LEVELS[1:]),
 )
-def test_combined_risk_is_at_least_both_parts(floor, ranking, threshold):
-    result = combine(Detection(risk=floor), ranking, level_threshold=threshold)
-    model = classifier_level(level_scores(ranking), threshold)
-    assert rank(result.risk) == max(rank(floor), rank(model))
+def test_combined_risk_never_below_the_lexicon_and_fails_safe_when_something_agrees(
+    floor, ranking, threshold, raise_threshold, distress_threshold, agree_floor
+):
+    raise_threshold = max(raise_threshold, threshold)
+    distress_threshold = max(distress_threshold, threshold)
+    result = combine(Detection(risk=floor), ranking, level_threshold=threshold,
+                     raise_threshold=raise_threshold, distress_threshold=distress_threshold,
+                     agree_floor=agree_floor)
+    scores = level_scores(ranking)
+    fail_safe = classifier_level(scores, threshold)
+    assert rank(result.risk) >= rank(floor)
+    assert rank(result.risk) <= max(rank(floor), rank(fail_safe))
+    agreed = rank(floor) >= rank(agree_floor)
+    sure = at_least_scores(scores)["indirect"] >= raise_threshold
+    if agreed or sure:
+        assert rank(result.risk) == max(rank(floor), rank(fail_safe))
+    else:
+        alone = "distress" if at_least_scores(scores)["distress"] >= distress_threshold else "none"
+        assert rank(result.risk) == max(rank(floor), rank(alone))
 
 
 @given(st.lists(st.tuples(st.sampled_from(INTENTS), st.floats(0, 1)), max_size=8))

@@ -10,7 +10,8 @@ import pytest
 
 from nlu.dataset import EVAL_FILE, load_labelled
 from nlu.lexicon import assess
-from nlu.metrics import TARGETS, run
+from nlu.metrics import TARGETS, run, score
+from nlu.risk import rank
 
 EVAL = load_labelled(EVAL_FILE)
 
@@ -29,9 +30,16 @@ def test_the_lexicon_alone_meets_every_target():
 
 @pytest.mark.rasa
 def test_the_full_detector_meets_every_target(full_detector):
-    scores = run(EVAL, full_detector.detect)
+    verdicts = [full_detector.detect(m.text) for m in EVAL]
+    scores = score(EVAL, verdicts)
     assert _failures(scores) == []
-    # The combination never does worse than the lexicon on recall of crisis levels.
-    lexicon = run(EVAL, assess)
-    for level in ("indirect", "direct", "imminent"):
-        assert scores.recall[level] >= lexicon.recall[level] or scores.recall[level] == 1.0
+    # The combination never does worse than the lexicon: no message is ever below the
+    # lexicon's floor, so no crisis level is detected ("at least") less often. (Recall of
+    # the exact level may drop: doubt between indirect and direct goes to direct.)
+    floors = [assess(m.text) for m in EVAL]
+    assert [i for i, (v, f) in enumerate(zip(verdicts, floors, strict=True))
+            if rank(v.risk) < rank(f.risk)] == []
+    lexicon = score(EVAL, floors)
+    for name in ("direct_or_imminent_at_least_direct", "indirect_at_least_indirect",
+                 "distress_at_least_distress", "peer_harm_recall"):
+        assert scores.targets[name] >= lexicon.targets[name], name
