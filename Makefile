@@ -15,7 +15,8 @@ SETUP := env/setup.sh
 # Ports of `make run` (see the README's settings table).
 REDIS_PORT ?= 6380
 ACTION_SERVER_PORT ?= 5055
-export REDIS_PORT ACTION_SERVER_PORT
+RASA_PORT ?= 5005
+export REDIS_PORT ACTION_SERVER_PORT RASA_PORT
 
 # A stamp per environment, newer than its lock: `uv sync` runs only when a lock changed.
 STAMP_311 := $(VENV)/.synced
@@ -80,7 +81,8 @@ run: binaries setup ## Start everything that exists, locally (Ctrl-C stops it al
 	@echo "  action server  http://127.0.0.1:$(ACTION_SERVER_PORT)/health   Rasa custom actions (bot/actions, Python 3.10)"
 	@echo "  simulator      http://127.0.0.1:$${SIMULATOR_PORT:-8080}/   local Telegram: the page, the Bot API, the scripting API (/docs)"
 	@echo "  escalation     http://127.0.0.1:$${ESCALATION_PORT:-8000}/docs   escalation service: API, queue, reconciler (SQLite in var/)"
-	@echo "Not built yet: Rasa server (:5005), gateway."
+	@echo "  rasa           http://127.0.0.1:$(RASA_PORT)/   Rasa server (REST API); trains the model first if none matches (a few minutes), then 1-2 min to start"
+	@echo "Not built yet: the Telegram gateway (so the simulator's page does not reach Rasa yet)."
 	@echo
 	@PYTHONPATH=$(ROOT) $(VENV)/bin/honcho start -f Procfile
 
