@@ -18,6 +18,7 @@ def test_defaults():
 def test_values_are_read_and_normalised():
     env = {
         "APP_ENV": "Production",
+        "ESCALATION_SERVICE_TOKEN": "a-real-token-7f3c9",
         "LOG_LEVEL": "debug",
         "SENTRY_DSN": "https://k@s.example/1",
         "HELPLINES_FILE": "/srv/helplines.yaml",
@@ -26,6 +27,12 @@ def test_values_are_read_and_normalised():
     assert settings.app_env == "production" and settings.log_level == "DEBUG"
     assert settings.sentry_dsn == "https://k@s.example/1"
     assert str(settings.helplines_file) == "/srv/helplines.yaml"
+
+
+def test_a_placeholder_token_is_refused_outside_development():
+    with pytest.raises(SettingsError, match="ESCALATION_SERVICE_TOKEN"):
+        ActionSettings.from_env({"APP_ENV": "production"})
+    assert ActionSettings.from_env({}).app_env == "development"
 
 
 @pytest.mark.parametrize(

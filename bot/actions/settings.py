@@ -22,6 +22,7 @@ _LOG_FORMATS = ("auto", "json", "console")
 # The escalation service's development placeholder; outside development the service
 # itself refuses it, so a missing token shows as 401s (logged) rather than a crash here.
 _DEV_TOKEN = "changeme"  # noqa: S105
+_PLACEHOLDERS = frozenset({"changeme", "change-me", "change_me", "secret", "password", "test"})
 
 
 class SettingsError(ValueError):
@@ -60,6 +61,12 @@ class ActionSettings:
         if not url.startswith(("http://", "https://")):
             raise SettingsError("ESCALATION_URL: expected an http(s) URL")
         token = (env.get("ESCALATION_SERVICE_TOKEN") or "").strip() or _DEV_TOKEN
+        if app_env != "development" and token.lower() in _PLACEHOLDERS:
+            # The same rule as the services' settings (common.settings): a placeholder
+            # secret outside development is a deployment mistake, stop at start.
+            raise SettingsError(
+                f"ESCALATION_SERVICE_TOKEN is a placeholder; set the real token (APP_ENV={app_env})"
+            )
         try:
             timeout = float(env.get("ESCALATION_TIMEOUT_S") or 3.0)
         except ValueError:
