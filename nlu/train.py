@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,17 +85,24 @@ def _locked(directory: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def ensure_model(*, force: bool = False, num_threads: int | None = None) -> Path:
-    """The cached model for the current inputs, training it first if there is none."""
-    target = model_path()
+def ensure_cached(target: Path, train: Callable[[Path], None], *, force: bool = False) -> Path:
+    """``target`` from the cache, or made by ``train(target)`` under the cache's lock.
+
+    Shared by the NLU model (here) and the full model (``stories.model``).
+    """
     if target.is_file() and not force:
         return target
     with _locked(target.parent):
         # Another process may have trained it while we waited for the lock.
         if target.is_file() and not force:
             return target
-        _train(target, num_threads)
+        train(target)
     return target
+
+
+def ensure_model(*, force: bool = False, num_threads: int | None = None) -> Path:
+    """The cached model for the current inputs, training it first if there is none."""
+    return ensure_cached(model_path(), lambda t: _train(t, num_threads), force=force)
 
 
 def _train(target: Path, num_threads: int | None) -> None:

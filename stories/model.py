@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from nlu.train import CONFIG, DATA, ROOT, _locked, cache_dir
+from nlu.train import CONFIG, DATA, ROOT, cache_dir, ensure_cached
 from nlu.train import model_hash as nlu_model_hash
 
 STORIES = ROOT / "stories"
@@ -76,14 +76,7 @@ def model_path() -> Path:
 
 def ensure_model(*, force: bool = False, num_threads: int | None = None) -> Path:
     """The cached full model for the current inputs, training it first if there is none."""
-    target = model_path()
-    if target.is_file() and not force:
-        return target
-    with _locked(target.parent):
-        if target.is_file() and not force:
-            return target
-        _train(target, num_threads)
-    return target
+    return ensure_cached(model_path(), lambda t: _train(t, num_threads), force=force)
 
 
 def _train(target: Path, num_threads: int | None) -> None:
