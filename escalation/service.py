@@ -516,24 +516,16 @@ class EscalationService:
             row = await self._load(session, escalation_id)
             self._require_holder(row, counsellor)
             risk = RiskLevel(row.risk_level)
-            result = await session.execute(
-                update(Escalation)
-                .where(
-                    Escalation.id == escalation_id,
-                    Escalation.status == Status.claimed.value,
-                    Escalation.claimed_by == row.claimed_by,
-                )
-                .values(
-                    status=Status.queued.value,
-                    claimed_by=None,
-                    delivery_pending=True,
-                    sla_stage=SlaStage.first_notice.value,
-                    next_sla_at=now + sla_delay(risk, self.settings),
-                )
-                .execution_options(synchronize_session=False)
+            await self._update_if_unchanged(
+                session,
+                row,
+                "not_held",
+                status=Status.queued.value,
+                claimed_by=None,
+                delivery_pending=True,
+                sla_stage=SlaStage.first_notice.value,
+                next_sla_at=now + sla_delay(risk, self.settings),
             )
-            if getattr(result, "rowcount", 0) != 1:
-                raise DomainError(409, "not_held", "the escalation changed meanwhile; reload it")
             session.add(
                 self._event(escalation_id, f"counsellor:{counsellor.id}", "released", now)
             )
@@ -543,6 +535,28 @@ class EscalationService:
         await self.enqueue_after_commit(escalation_id, row.queue_score)
         async with self.sessions() as session:
             return await self._load(session, escalation_id)
+
+    async def _update_if_unchanged(
+        self, session: AsyncSession, row: Escalation, code: str, **values: object
+    ) -> None:
+        """Write ``values`` only if status and holder are still as ``row`` was loaded.
+
+        The compare-and-set that makes concurrent release/transfer/close safe: a
+        second writer finds nothing to update and gets 409 ``code``.
+        """
+        holder = (
+            Escalation.claimed_by == row.claimed_by
+            if row.claimed_by is not None
+            else Escalation.claimed_by.is_(None)
+        )
+        result = await session.execute(
+            update(Escalation)
+            .where(Escalation.id == row.id, Escalation.status == row.status, holder)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise DomainError(409, code, "the escalation changed meanwhile; reload it")
 
     def _require_holder(self, row: Escalation, counsellor: Counsellor) -> None:
         if row.status != Status.claimed.value:
@@ -567,18 +581,7 @@ class EscalationService:
                 raise DomainError(409, "target_not_on_duty", "the target counsellor is off duty")
             if target.id == row.claimed_by:
                 raise DomainError(409, "same_counsellor", "the target already holds it")
-            result = await session.execute(
-                update(Escalation)
-                .where(
-                    Escalation.id == escalation_id,
-                    Escalation.status == Status.claimed.value,
-                    Escalation.claimed_by == row.claimed_by,
-                )
-                .values(claimed_by=target.id)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                raise DomainError(409, "not_held", "the escalation changed meanwhile; reload it")
+            await self._update_if_unchanged(session, row, "not_held", claimed_by=target.id)
             session.add(
                 self._event(
                     escalation_id,
@@ -673,26 +676,17 @@ class EscalationService:
                 raise DomainError(409, "closed", "the escalation is already closed")
             if row.status == Status.claimed.value:
                 self._require_holder(row, counsellor)
-            result = await session.execute(
-                update(Escalation)
-                .where(Escalation.id == escalation_id, Escalation.status == row.status)
-                .where(
-                    Escalation.claimed_by == row.claimed_by
-                    if row.claimed_by is not None
-                    else Escalation.claimed_by.is_(None)
-                )
-                .values(
-                    status=Status.closed.value,
-                    outcome=outcome,
-                    closed_at=now,
-                    delivery_pending=False,
-                    next_sla_at=None,
-                    checkin_at=None,
-                )
-                .execution_options(synchronize_session=False)
+            await self._update_if_unchanged(
+                session,
+                row,
+                "conflict",
+                status=Status.closed.value,
+                outcome=outcome,
+                closed_at=now,
+                delivery_pending=False,
+                next_sla_at=None,
+                checkin_at=None,
             )
-            if getattr(result, "rowcount", 0) != 1:
-                raise DomainError(409, "conflict", "the escalation changed meanwhile; reload it")
             session.add(
                 self._event(
                     escalation_id, f"counsellor:{counsellor.id}", "closed", now, outcome=outcome
