@@ -31,6 +31,18 @@ COUNTRY = "BE"
 # with the clock (an evening when Awel is open and the 1813 chat too).
 AT = datetime(2026, 11, 24, 19, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 ACTIVITY_PAYLOAD = "activity:"
+TOLD = "_(een hulpverlener wordt verwittigd; de tiener ziet hier niets van)_"
+HELD = ("_(een melding staat klaar: een hulpverlener wordt verwittigd als de tiener stil "
+        "blijft of de vragen beantwoordt)_")
+# The same sections as bot/actions/plan.py (which needs rasa_sdk; this runs without it).
+PLAN_SECTIONS = (
+    ("activities", "utter_plan_activities", "activity_list"),
+    ("reasons", "utter_plan_reasons", "reasons_list"),
+    ("contacts", "utter_plan_contacts", "contact_list"),
+)
+# What /mijnlijst shows in the transcripts: an example of a kept list.
+SAMPLE_PLAN = {"activities": ["Lang en warm douchen", "tekenen"], "reasons": ["mijn hond"],
+               "contacts": ["mijn tante"]}
 
 
 def load_responses() -> dict[str, list[dict]]:
@@ -110,6 +122,8 @@ def render_story(name: str, steps: list[tuple[str, object]], r: Renderer) -> lis
         return None
 
     for i, (kind, value) in enumerate(steps):
+        if kind == "loop":
+            slots["_loop"] = value
         if kind == "slot":
             slots[value[0]] = value[1]  # type: ignore[index]
         elif kind == "user":
@@ -132,7 +146,27 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
         values = {"helplines": helplines(risk if action != "utter_group_helplines" else "indirect")}
         return r.say(action, **values)
     if action == "action_escalate":
-        return ["_(een hulpverlener wordt verwittigd; de tiener ziet hier niets van)_"]
+        return [HELD if risk == "indirect" else TOLD]
+    if action == "action_group_reply":
+        lines = []
+        if later_slot(i, "method_detail") or slots.get("method_detail"):
+            lines.append("_(de gateway verbergt het bericht in de groep)_")
+        for said in later_slot(i, "group_said") or []:  # type: ignore[union-attr]
+            lines += r.say(str(said), helplines=helplines("indirect"))
+        if later_slot(i, "escalation_id") is not None:
+            lines.append(HELD if slots.get("message_risk") == "indirect" else TOLD)
+        return lines or ["_(de bot zegt niets in de groep)_"]
+    if action == "action_show_plan":
+        state = later_slot(i, "plan_state")
+        if state == "shown":
+            return [*plan_messages(r, SAMPLE_PLAN), *r.say("utter_my_plan_footer")]
+        if state == "unavailable":
+            return r.say("utter_plan_unavailable")
+        offer = (slots.get("chat_type") == "private" and slots.get("speaker") != "counsellor"
+                 and not slots.get("_loop"))
+        return r.say("utter_no_plan_make_one" if offer else "utter_no_plan_yet")
+    if action == "action_forget_plan":
+        return r.say("utter_plan_forgotten")
     if action == "action_helplines":
         if slots.get("chat_type") == "group":
             return r.say("utter_group_helplines", helplines=helplines("indirect"))
@@ -140,9 +174,13 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
     if action == "action_stop_private":
         return r.say("utter_stop_private")
     if action == "action_save_plan":
-        chosen = slots.get("activities") or []
-        listed = "\n".join(f"• {labels.get(a, a)}" for a in chosen)  # type: ignore[union-attr]
-        return r.say("utter_plan_done", activity_list=listed)
+        plan = {
+            "activities": [labels.get(a, a) for a in slots.get("activities") or []],  # type: ignore[union-attr]
+            "reasons": list(slots.get("reasons_to_live") or []),  # type: ignore[call-overload]
+            "contacts": list(slots.get("contacts") or []),  # type: ignore[call-overload]
+        }
+        kept = "utter_plan_kept" if slots.get("keep_plan") == "yes" else "utter_plan_not_kept"
+        return [*plan_messages(r, plan), *r.say(kept)]
     if action == "action_handoff":
         step = later_slot(i, "flow_step")
         if step == "stay":
@@ -167,10 +205,18 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
         resumed = i + 1 < len(steps) and steps[i + 1] == ("loop", action)
         if not asked and resumed:  # back after an interruption: the same question again
             asked = slots.get("requested_slot")
-        if asked:
+        if asked and slots.get("chat_type") != "group":  # never asked again after a group message
             lines += r.say(f"utter_ask_{action}_{asked}")
         return lines
     return [f"_({action})_"]
+
+
+def plan_messages(r: Renderer, plan: dict[str, list[str]]) -> list[str]:
+    lines: list[str] = []
+    for key, response, placeholder in PLAN_SECTIONS:
+        if plan.get(key):
+            lines += r.say(response, **{placeholder: "\n".join(f"• {x}" for x in plan[key])})
+    return lines
 
 
 def transcripts() -> str:

@@ -54,6 +54,12 @@ def verdict_peer_harm(message: dict[str, Any]) -> bool:
     return (message.get("intent") or {}).get("name") == "peer_harm"
 
 
+def verdict_method_detail(message: dict[str, Any]) -> bool:
+    """Does the message describe a method (the gateway hides it in a group)?"""
+    crisis = message.get("crisis")
+    return bool(isinstance(crisis, dict) and crisis.get("method_detail"))
+
+
 def evidence_codes(message: dict[str, Any]) -> list[str]:
     """Rule ids and the classifier's intent (never text), as the escalation's evidence."""
     codes: list[str] = []
@@ -81,9 +87,15 @@ def session_mark(tracker: Tracker) -> str:
     return "0"
 
 
-def idempotency_key(tracker: Tracker, risk: str) -> str:
-    """One escalation per teen, session and risk level, however often it is asked."""
-    raw = f"{tracker.sender_id}\0{session_mark(tracker)}\0{risk}"
+def idempotency_key(tracker: Tracker, risk: str, purpose: str) -> str:
+    """The same key for the same step, however often it is retried.
+
+    One key per teen, session, risk level and purpose ("group", "private", "handoff",
+    "stop", "recurrence", "form"): a retry of the same step never counts twice, while a
+    later step (the answers, a higher risk) reaches the service, which merges it into
+    the teen's one active escalation.
+    """
+    raw = f"{tracker.sender_id}\0{session_mark(tracker)}\0{risk}\0{purpose}"
     return "rasa:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
@@ -107,11 +119,31 @@ def last_known(tracker: Tracker, key: str) -> Any:
 
 def said_in_session(tracker: Tracker, response: str) -> bool:
     """Has the bot sent this response since the session started?"""
+    return last_said_at(tracker, response) is not None
+
+
+def last_said_at(tracker: Tracker, response: str) -> float | None:
+    """When the bot last sent this response in this session (a Unix time), if it did."""
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
-            return False
+            return None
         if event.get("event") == "bot" and (event.get("metadata") or {}).get(
             "utter_action"
         ) == response:
-            return True
-    return False
+            timestamp = event.get("timestamp")
+            return float(timestamp) if isinstance(timestamp, (int, float)) else 0.0
+    return None
+
+
+def risk_messages_in_session(tracker: Tracker, at_least: str) -> int:
+    """How many of the teen's messages in this session (group and private) had at
+    least this risk, by the verdict each carried."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user" and rank(
+            verdict_risk(event.get("parse_data") or {})
+        ) >= rank(at_least):
+            count += 1
+    return count

@@ -1,4 +1,4 @@
-"""A thin async client for the escalation service (the three calls the actions make).
+"""A thin async client for the escalation service (the calls the actions make).
 
 Every call has a timeout (``ESCALATION_TIMEOUT_S``) and raises
 :class:`EscalationUnavailable` for anything but a good answer, so an action can fall
@@ -26,11 +26,15 @@ class EscalationClient:
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
-    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any], *, none_on_404: bool = False
+    ) -> dict[str, Any] | None:
         try:
             async with aiohttp.ClientSession(
                 timeout=self._timeout, headers=self._headers
-            ) as session, session.post(self.base_url + path, json=body) as response:
+            ) as session, session.request(method, self.base_url + path, json=body) as response:
+                if none_on_404 and response.status == 404:
+                    return None
                 if response.status not in (200, 201):
                     raise EscalationUnavailable(f"http_{response.status}")
                 answer: dict[str, Any] = await response.json()
@@ -41,6 +45,11 @@ class EscalationClient:
             raise EscalationUnavailable("timeout") from None
         except (aiohttp.ClientError, ValueError) as error:
             raise EscalationUnavailable(type(error).__name__) from None
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = await self._send("POST", path, body)
+        assert answer is not None  # only None with none_on_404
+        return answer
 
     async def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /v1/escalations (idempotent on body["idempotency_key"])."""
@@ -55,6 +64,27 @@ class EscalationClient:
     async def who_speaks(self, teen_telegram_id: int) -> dict[str, Any]:
         """POST /v1/who-speaks: {"speaker": "bot" | "counsellor", ...}."""
         return await self._post("/v1/who-speaks", {"teen_telegram_id": teen_telegram_id})
+
+
+    async def save_plan(self, teen_telegram_id: int, plan: dict[str, list[str]]) -> dict[str, Any]:
+        """PUT /v1/safety-plans: keep the teen's own list (only with their consent)."""
+        answer = await self._send(
+            "PUT", "/v1/safety-plans",
+            {"teen_telegram_id": teen_telegram_id, "consent": True, **plan},
+        )
+        assert answer is not None
+        return answer
+
+    async def read_plan(self, teen_telegram_id: int) -> dict[str, Any] | None:
+        """POST /v1/safety-plans/read: the kept list, or None when there is none."""
+        return await self._send(
+            "POST", "/v1/safety-plans/read", {"teen_telegram_id": teen_telegram_id},
+            none_on_404=True,
+        )
+
+    async def delete_plan(self, teen_telegram_id: int) -> dict[str, Any]:
+        """POST /v1/safety-plans/delete: forget the teen's list ({"deleted": bool})."""
+        return await self._post("/v1/safety-plans/delete", {"teen_telegram_id": teen_telegram_id})
 
 
 _client: EscalationClient | None = None

@@ -27,8 +27,83 @@ _ACTIVITY_PAYLOAD = "activity:"
 ACTIVITY_BUTTONS = "utter_ask_safety_plan_form_activity_choice"
 
 
+_SKIP = re.compile(
+    r"^\s*(plan:skip|overslaan|sla over|skip|nee|niemand|niets|niks|liever niet|weet ik niet"
+    r"|ik weet het niet|geen idee)\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+_LIST_SPLIT = re.compile(r"\s*(?:[,;\n]|\s-\s)\s*")
+MAX_CONTACTS = 5
+CONTACT_MAX_CHARS = 120
+MAX_REASONS = 5
+REASON_MAX_CHARS = 200
+# The slots the forms fill from what the teen answers (never from a group message).
+FORM_ANSWER_SLOTS = frozenset({
+    "thoughts", "has_method", "has_time", "has_place", "trusted_contact", "contact_names",
+    "activity_choice", "reasons", "keep_plan",
+})
+
+
 def _in_group(tracker: Tracker) -> bool:
     return conv.metadata(tracker).get("chat_type") == "group"
+
+
+def _items(text: str, limit: int, max_chars: int) -> list[str]:
+    """The teen's own words as list items: split on commas, semicolons and new lines."""
+    items = []
+    for part in _LIST_SPLIT.split(text):
+        item = " ".join(part.split())[:max_chars]
+        if item and item not in items:
+            items.append(item)
+    return items[:limit]
+
+
+class ActionValidateSlotMappings(Action):
+    """Runs after every slot extraction: a message in the group is never an answer to
+    a question asked in the private chat ("ja" to someone else there is not a yes), so
+    the answer slots a group message would fill are refused before any form sees them.
+    """
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if not _in_group(tracker):
+            return []
+        return [SlotSet(slot, None) for slot in tracker.slots_to_validate()
+                if slot in FORM_ANSWER_SLOTS]
+
+
+class _AskOnce(Action):
+    """Asks a form's question (``utter_ask_<form>_<slot>``), except right after a message in
+    the group: a form that is open in the private chat runs again after a group message
+    (so that it waits for the next private answer) and must not ask its question again."""
+
+    form = ""
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.form}_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if not _in_group(tracker):
+            dispatcher.utter_message(response=f"utter_ask_{self.form}_{self.slot}")
+        return []
+
+
+ASK_ACTIONS = [
+    type(f"Ask_{form}_{slot}", (_AskOnce,), {"form": form, "slot": slot})
+    for form, slots in (
+        ("direct_questions_form", ("thoughts", "has_method", "has_time", "has_place")),
+        ("safety_plan_form",
+         ("trusted_contact", "contact_names", "activity_choice", "reasons", "keep_plan")),
+    )
+    for slot in slots
+]
 
 
 class ValidateDirectQuestionsForm(FormValidationAction):
@@ -92,6 +167,18 @@ class ValidateSafetyPlanForm(FormValidationAction):
     def name(self) -> str:
         return "validate_safety_plan_form"
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Names of the trusted people only after a yes to having one."""
+        if tracker.get_slot("trusted_contact") == "yes":
+            return domain_slots
+        return [slot for slot in domain_slots if slot != "contact_names"]
+
     def validate_trusted_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -103,6 +190,19 @@ class ValidateSafetyPlanForm(FormValidationAction):
         if conv.rank(tracker.get_slot("conversation_risk")) >= conv.rank("indirect"):
             dispatcher.utter_message(response="utter_reduce_means")
         return {"trusted_contact": value}
+
+    def validate_contact_names(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Names or numbers of people the teen can reach, or Overslaan."""
+        if _in_group(tracker) or not isinstance(value, str) or not value.strip():
+            return {"contact_names": None}
+        if _SKIP.match(value):
+            return {"contact_names": "skipped", "contacts": []}
+        return {
+            "contact_names": "given",
+            "contacts": _items(value, MAX_CONTACTS, CONTACT_MAX_CHARS),
+        }
 
     def validate_activity_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -127,9 +227,29 @@ class ValidateSafetyPlanForm(FormValidationAction):
         dispatcher.utter_message(response="utter_activity_added")
         return {"activity_choice": None, "activities": chosen}
 
+    def validate_reasons(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """What keeps the teen going, in their own words, or Overslaan."""
+        if _in_group(tracker) or not isinstance(value, str) or not value.strip():
+            return {"reasons": None}
+        if _SKIP.match(value):
+            return {"reasons": "skipped", "reasons_to_live": []}
+        return {
+            "reasons": "given",
+            "reasons_to_live": _items(value, MAX_REASONS, REASON_MAX_CHARS),
+        }
+
+    def validate_keep_plan(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if _in_group(tracker) or value not in ("yes", "no"):
+            return {"keep_plan": None}
+        return {"keep_plan": value}
+
 
 class ActionSavePlan(Action):
-    """Show the teen their own list (kept in the conversation; see stories/README.md)."""
+    """Show the teen their own list; keep it in the escalation service if they said yes."""
 
     def name(self) -> str:
         return "action_save_plan"
@@ -137,9 +257,24 @@ class ActionSavePlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        labels = activity_labels(domain)
-        chosen = tracker.get_slot("activities") or []
-        if chosen:
-            lines = "\n".join(f"• {labels.get(item, item)}" for item in chosen)
-            dispatcher.utter_message(response="utter_plan_done", activity_list=lines)
+        from bot.actions.plan import save_plan, utter_plan
+
+        plan = plan_from_slots(tracker, domain)
+        utter_plan(dispatcher, plan)
+        if tracker.get_slot("keep_plan") != "yes":
+            dispatcher.utter_message(response="utter_plan_not_kept")
+        elif await save_plan(tracker, plan):
+            dispatcher.utter_message(response="utter_plan_kept")
+        else:
+            dispatcher.utter_message(response="utter_plan_save_failed")
         return [SlotSet("flow_step", "safety_plan")]
+
+
+def plan_from_slots(tracker: Tracker, domain: DomainDict) -> dict[str, list[str]]:
+    """The list as the teen reads it: activity codes turned into their button labels."""
+    labels = activity_labels(domain)
+    return {
+        "activities": [labels.get(a, a) for a in tracker.get_slot("activities") or []],
+        "reasons": list(tracker.get_slot("reasons_to_live") or []),
+        "contacts": list(tracker.get_slot("contacts") or []),
+    }

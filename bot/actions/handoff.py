@@ -47,7 +47,9 @@ def plan_signalled(tracker: Tracker) -> bool:
     return any(tracker.get_slot(slot) in ("yes", "unknown") for slot in PLAN_SLOTS)
 
 
-def escalation_body(tracker: Tracker, risk: str) -> dict[str, Any] | None:
+def escalation_body(
+    tracker: Tracker, risk: str, purpose: str, hold_s: int = 0
+) -> dict[str, Any] | None:
     """The create request, or None when the channel gave no Telegram ids to reach the teen."""
     meta = conv.metadata(tracker)
     teen = conv.as_int(
@@ -67,7 +69,7 @@ def escalation_body(tracker: Tracker, risk: str) -> dict[str, Any] | None:
         if a in ACTIVITY_CODES
     ]
     body: dict[str, Any] = {
-        "idempotency_key": conv.idempotency_key(tracker, risk),
+        "idempotency_key": conv.idempotency_key(tracker, risk, purpose),
         "teen_telegram_id": teen,
         "group_chat_id": group,
         "risk_level": risk,
@@ -78,6 +80,8 @@ def escalation_body(tracker: Tracker, risk: str) -> dict[str, Any] | None:
     country = tracker.get_slot("country")
     if country in ("BE", "NL"):
         body["country"] = country
+    if hold_s > 0:
+        body["notify_after_s"] = hold_s
     return body
 
 
@@ -86,9 +90,17 @@ ACTIVITY_CODES = (
 )
 
 
-async def create_escalation(tracker: Tracker, risk: str) -> dict[str, Any] | None:
-    """Record the escalation; None when it could not be (logged, never with ids or text)."""
-    body = escalation_body(tracker, risk)
+async def create_escalation(
+    tracker: Tracker, risk: str, purpose: str, hold_s: int = 0
+) -> dict[str, Any] | None:
+    """Record the escalation (the service merges it into the teen's active one, if any);
+    None when it could not be (logged, never with ids or text).
+
+    ``hold_s`` > 0: counsellors are told only if nothing more comes within that time
+    (the service keeps the timer, so it survives restarts); a later create without a
+    hold (the answers, a higher risk) tells them at once.
+    """
+    body = escalation_body(tracker, risk, purpose, hold_s)
     if body is None:
         log.error("escalation_not_possible", reason="no_telegram_ids_in_metadata", risk=risk)
         return None
@@ -100,15 +112,36 @@ async def create_escalation(tracker: Tracker, risk: str) -> dict[str, Any] | Non
     log.info(
         "escalation_recorded",
         risk=risk,
+        purpose=purpose,
+        held=hold_s > 0,
         created=answer.get("created"),
+        merged=answer.get("merged"),
         delivery=answer.get("delivery"),
         counsellor_available=answer.get("counsellor_available"),
     )
     return answer
 
 
+def silence_hold_s(risk: str) -> int:
+    """``indirect`` waits for the teen's answers (SILENCE_ESCALATE_AFTER_S); higher does not."""
+    from bot.actions import settings
+
+    return settings.silence_escalate_after_s if risk == "indirect" else 0
+
+
+async def escalate_at(
+    tracker: Tracker, risk: str, purpose: str
+) -> list[dict[str, Any]]:
+    """Escalate at ``risk`` (held when indirect); the events that record it."""
+    answer = await create_escalation(tracker, risk, purpose, silence_hold_s(risk))
+    if answer is None:
+        return []
+    return [SlotSet("escalation_id", answer["escalation"]["id"])]
+
+
 class ActionEscalate(Action):
-    """Quietly record an escalation at the conversation's risk (from the group, or mid-form)."""
+    """Quietly record an escalation at the conversation's risk: at once from ``direct``,
+    held for ``indirect`` (a counsellor is told if the teen goes silent)."""
 
     def name(self) -> str:
         return "action_escalate"
@@ -117,12 +150,9 @@ class ActionEscalate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         risk = conv.higher(tracker.get_slot("conversation_risk"), tracker.get_slot("message_risk"))
-        if conv.rank(risk) < conv.rank("direct"):
+        if conv.rank(risk) < conv.rank("indirect"):
             return []
-        answer = await create_escalation(tracker, risk)
-        if answer is None:
-            return []
-        return [SlotSet("escalation_id", answer["escalation"]["id"])]
+        return await escalate_at(tracker, risk, "escalate")
 
 
 class ActionHandoff(Action):
@@ -150,7 +180,7 @@ class ActionHandoff(Action):
             risk, step = conv.higher(detected, "direct"), "safety_plan"
         events: list[dict[str, Any]] = [SlotSet("conversation_risk", conv.higher(detected, risk))]
         if conv.rank(risk) >= conv.rank("distress"):
-            answer = await create_escalation(tracker, risk)
+            answer = await create_escalation(tracker, risk, "handoff")
             if answer is None:
                 utter_helplines(talk, tracker, risk, "utter_helplines")
             else:

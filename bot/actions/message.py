@@ -40,6 +40,7 @@ class ActionReadMessage(Action):
             SlotSet("chat_type", chat_type),
             SlotSet("message_risk", risk),
             SlotSet("peer_harm", conv.verdict_peer_harm(message)),
+            SlotSet("method_detail", conv.verdict_method_detail(message)),
             SlotSet("conversation_risk", conv.higher(before, risk)),
         ]
         if country is not None:

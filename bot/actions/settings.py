@@ -37,6 +37,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     return normalised
 
 
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = (env.get(name) or "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name}: expected a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}: expected {low} to {high}")
+    return value
+
+
 @dataclass(frozen=True)
 class ActionSettings:
     app_env: str = "development"
@@ -49,6 +60,8 @@ class ActionSettings:
     escalation_service_token: str = field(default=_DEV_TOKEN, repr=False)
     escalation_timeout_s: float = 3.0
     escalation_default_country: str = "BE"
+    silence_escalate_after_s: int = 600
+    distress_escalate_after: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ActionSettings:
@@ -73,6 +86,8 @@ class ActionSettings:
             raise SettingsError("ESCALATION_TIMEOUT_S: expected a number of seconds") from None
         if not 0 < timeout <= 30:
             raise SettingsError("ESCALATION_TIMEOUT_S: expected more than 0 and at most 30")
+        silence = _int(env, "SILENCE_ESCALATE_AFTER_S", 600, 30, 86400)
+        recurrence = _int(env, "DISTRESS_ESCALATE_AFTER", 3, 2, 50)
         return cls(
             app_env=app_env,
             log_level=_choice(env, "LOG_LEVEL", _LOG_LEVELS, "INFO"),
@@ -86,6 +101,8 @@ class ActionSettings:
             escalation_default_country=_choice(
                 env, "ESCALATION_DEFAULT_COUNTRY", ("be", "nl"), "BE"
             ).upper(),
+            silence_escalate_after_s=silence,
+            distress_escalate_after=recurrence,
         )
 
     def start_observability(self) -> None:

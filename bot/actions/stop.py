@@ -1,7 +1,7 @@
 """/stop in the private chat: the bot ends its talk politely; an escalation stays.
 
-A teen who stops after a worrying signal and before anyone was told is still
-escalated, quietly, at the detector's level (fail safe: humans decide).
+A teen who stops after a worrying signal is still escalated, quietly, at the
+detector's level, and at once (a held escalation is released): fail safe, humans decide.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.actions import conversation as conv
 from bot.actions.handoff import create_escalation
 
 FORM_SLOTS = ("thoughts", "has_method", "has_time", "has_place", "trusted_contact",
-              "activity_choice")
+              "contact_names", "activity_choice", "reasons", "keep_plan")
 
 
 class ActionStopPrivate(Action):
@@ -29,8 +29,9 @@ class ActionStopPrivate(Action):
         events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
         risk = tracker.get_slot("conversation_risk") or "none"
-        if tracker.get_slot("escalation_id") is None and conv.rank(risk) >= conv.rank("indirect"):
-            answer = await create_escalation(tracker, risk)
+        if conv.rank(risk) >= conv.rank("indirect"):
+            # Told now, not held: the teen has ended the talk (merged into theirs, if any).
+            answer = await create_escalation(tracker, risk, "stop")
             if answer is not None:
                 events.append(SlotSet("escalation_id", answer["escalation"]["id"]))
         if tracker.get_slot("speaker") != "counsellor":

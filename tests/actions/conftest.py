@@ -50,6 +50,7 @@ class RecordingClient:
         self.available = available
         self.counsellor_available = counsellor_available
         self.speaker = speaker
+        self.plan: dict[str, list[str]] | None = None
         self.calls: list[tuple[str, Any]] = []
 
     def _check(self) -> None:
@@ -62,13 +63,31 @@ class RecordingClient:
         self.calls.append(("create", body))
         self._check()
         return {"escalation": {"id": "esc-new", "risk_level": body["risk_level"]},
-                "created": True, "delivery": "queued",
+                "created": True, "merged": False,
+                "delivery": "held" if body.get("notify_after_s") else "queued",
                 "counsellor_available": self.counsellor_available, "helplines": []}
 
     async def add_message(self, escalation_id: str, text: str) -> dict[str, Any]:
         self.calls.append(("add_message", escalation_id))
         self._check()
         return {}
+
+    async def save_plan(self, teen_telegram_id: int, plan: dict[str, list[str]]) -> dict[str, Any]:
+        self.calls.append(("save_plan", plan))
+        self._check()
+        self.plan = plan
+        return {"plan": plan, "updated_at": "2026-11-22T10:00:00Z"}
+
+    async def read_plan(self, teen_telegram_id: int) -> dict[str, Any] | None:
+        self.calls.append(("read_plan", teen_telegram_id))
+        self._check()
+        return None if self.plan is None else {"plan": self.plan}
+
+    async def delete_plan(self, teen_telegram_id: int) -> dict[str, Any]:
+        self.calls.append(("delete_plan", teen_telegram_id))
+        self._check()
+        deleted, self.plan = self.plan is not None, None
+        return {"deleted": deleted}
 
     async def who_speaks(self, teen_telegram_id: int) -> dict[str, Any]:
         self.calls.append(("who_speaks", teen_telegram_id))

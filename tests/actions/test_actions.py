@@ -42,6 +42,7 @@ def test_group_message_sets_the_verdict(load_tracker, domain, client):
         slot("chat_type", "group"),
         slot("message_risk", "direct"),
         slot("peer_harm", False),
+        slot("method_detail", False),
         slot("conversation_risk", "direct"),
         slot("country", "BE"),
         slot("evidence", ["lexicon:suicide.want_to_die", "nlu:risk_direct"]),
@@ -66,6 +67,7 @@ def test_private_message_keeps_the_group_risk_and_asks_who_speaks(load_tracker, 
         slot("chat_type", "private"),
         slot("message_risk", "none"),
         slot("peer_harm", False),
+        slot("method_detail", False),
         slot("conversation_risk", "direct"),
         slot("country", "NL"),
         slot("speaker", "counsellor"),
@@ -184,7 +186,7 @@ def test_while_a_counsellor_holds_the_bot_is_quiet_but_escalates(load_tracker, d
     assert client.calls[0][1]["risk_level"] == "imminent"  # "ik weet het niet" to a method
 
 
-def test_escalate_from_the_group_is_silent(load_tracker, domain, client):
+def test_escalate_is_silent_and_holds_indirect_for_the_silence_time(load_tracker, domain, client):
     from bot.actions.handoff import ActionEscalate
 
     tracker = load_tracker("group_direct")
@@ -192,6 +194,143 @@ def test_escalate_from_the_group_is_silent(load_tracker, domain, client):
     events, messages = run(ActionEscalate(), tracker, domain)
     assert (events, messages) == ([slot("escalation_id", "esc-new")], [])
     assert client.calls[0][1]["risk_level"] == "direct"
+    assert "notify_after_s" not in client.calls[0][1]  # direct: told at once
+
+    tracker.slots.update({"conversation_risk": "indirect", "message_risk": "indirect"})
+    run(ActionEscalate(), tracker, domain)
+    assert client.calls[1][1]["risk_level"] == "indirect"
+    assert client.calls[1][1]["notify_after_s"] == 600  # SILENCE_ESCALATE_AFTER_S default
+
+
+def test_each_step_has_its_own_key_and_a_retry_the_same(load_tracker, domain, client):
+    from bot.actions.handoff import ActionEscalate, ActionHandoff
+
+    tracker = load_tracker("private_no_plan")
+    run(ActionEscalate(), tracker, domain)
+    run(ActionEscalate(), tracker, domain)
+    run(ActionHandoff(), tracker, domain)
+    escalate, again, handoff = (body["idempotency_key"] for _, body in client.calls)
+    assert escalate == again  # a retried step never counts twice
+    assert handoff != escalate  # the answers reach the service (merged there)
+
+
+# -- in a group ---------------------------------------------------------------------------
+
+def _group(load_tracker, risk, *, peer_harm=False, method_detail=False, said=(), now=None):
+    """The group_direct snapshot with this verdict, after the bot said ``said`` (response
+    names, each with its time) earlier in the session."""
+    import time
+
+    tracker = load_tracker("group_direct")
+    tracker.slots.update({"chat_type": "group", "country": "BE", "message_risk": risk,
+                          "conversation_risk": risk, "peer_harm": peer_harm,
+                          "method_detail": method_detail})
+    now = time.time() if now is None else now
+    for name, seconds_ago in said:
+        tracker.events.insert(3, {"event": "bot", "timestamp": now - seconds_ago,
+                                  "metadata": {"utter_action": name}})
+    return tracker
+
+
+def _verdict(risk):
+    return {"intent": {"name": "neutral"}, "crisis": {"risk": risk}}
+
+
+@pytest.mark.parametrize(("risk", "said", "escalated", "held"), [
+    ("none", [], False, False),
+    ("distress", ["utter_group_distress"], False, False),
+    ("indirect", ["utter_group_reach_out"], True, True),
+    ("direct", ["utter_group_reach_out"], True, False),
+    ("imminent", ["utter_group_imminent"], True, False),
+])
+def test_group_reply_per_level(load_tracker, domain, client, risk, said, escalated, held):
+    from bot.actions.group import ActionGroupReply
+
+    events, messages = run(ActionGroupReply(), _group(load_tracker, risk), domain)
+    assert responses(messages) == said
+    assert events[0] == slot("group_said", said)
+    assert (events[1:] == [slot("escalation_id", "esc-new")]) is escalated
+    if escalated:
+        body = client.calls[0][1]
+        assert body["risk_level"] == risk and ("notify_after_s" in body) is held
+    else:
+        assert client.calls == []
+
+
+def test_group_reply_is_said_once_per_session_and_again_when_the_level_rises(
+    load_tracker, domain, client
+):
+    from bot.actions.group import ActionGroupReply
+
+    again = _group(load_tracker, "distress", said=[("utter_group_distress", 60)])
+    assert run(ActionGroupReply(), again, domain)[1] == []
+    risen = _group(load_tracker, "indirect", said=[("utter_group_distress", 60)])
+    assert responses(run(ActionGroupReply(), risen, domain)[1]) == ["utter_group_reach_out"]
+    direct = _group(load_tracker, "direct", said=[("utter_group_reach_out", 60)])
+    events, messages = run(ActionGroupReply(), direct, domain)
+    assert messages == [] and events[1] == slot("escalation_id", "esc-new")  # told, quietly
+
+
+def test_group_imminent_is_repeated_only_after_five_minutes(load_tracker, domain, client):
+    from bot.actions.group import ActionGroupReply
+
+    recent = _group(load_tracker, "imminent", said=[("utter_group_imminent", 120)])
+    assert run(ActionGroupReply(), recent, domain)[1] == []
+    older = _group(load_tracker, "imminent", said=[("utter_group_imminent", 400)])
+    assert responses(run(ActionGroupReply(), older, domain)[1]) == ["utter_group_imminent"]
+
+
+def test_distress_that_recurs_is_escalated_once_at_distress(load_tracker, domain, client):
+    from bot.actions.group import ActionGroupReply
+
+    tracker = _group(load_tracker, "distress", said=[("utter_group_distress", 60)])
+    tracker.events = [e for e in tracker.events if e["event"] != "user"]
+    for n in range(2):
+        tracker.events.append({"event": "user", "timestamp": 40.0 + n,
+                               "parse_data": _verdict("distress")})
+    assert run(ActionGroupReply(), tracker, domain)[0] == [slot("group_said", [])]
+    tracker.events.append({"event": "user", "timestamp": 50.0, "parse_data": _verdict("distress")})
+    events, _ = run(ActionGroupReply(), tracker, domain)
+    assert events == [slot("group_said", []), slot("escalation_id", "esc-new")]
+    body = client.calls[0][1]
+    assert body["risk_level"] == "distress" and "notify_after_s" not in body
+
+
+def test_peer_harm_how_we_talk_and_a_private_word(load_tracker, domain, client):
+    from bot.actions.group import ActionGroupReply
+
+    events, messages = run(ActionGroupReply(), _group(load_tracker, "none", peer_harm=True), domain)
+    assert responses(messages) == ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
+    assert client.calls == []
+    # the author's own risk decides; no lecture for a teen in crisis
+    _, messages = run(ActionGroupReply(), _group(load_tracker, "direct", peer_harm=True), domain)
+    assert responses(messages) == ["utter_group_reach_out"]
+
+
+def test_method_detail_is_hidden_and_the_author_gets_a_kind_note(load_tracker, domain, client):
+    from bot.actions.group import MODERATION_HIDE, ActionGroupReply
+
+    events, messages = run(
+        ActionGroupReply(), _group(load_tracker, "none", method_detail=True), domain
+    )
+    assert messages[0]["custom"] == MODERATION_HIDE
+    assert responses(messages[1:]) == ["utter_safe_wording_note"]
+    assert events == [slot("group_said", ["utter_safe_wording_note"])]
+    # the author's own crisis: hidden, but no note on wording; the protocol takes over
+    _, messages = run(
+        ActionGroupReply(), _group(load_tracker, "imminent", method_detail=True), domain
+    )
+    assert messages[0]["custom"] == MODERATION_HIDE
+    assert responses(messages[1:]) == ["utter_group_imminent"]
+
+
+def test_group_reply_when_the_service_is_down_still_says_it(load_tracker, domain, client):
+    from bot.actions.group import ActionGroupReply
+
+    client.available = False
+    events, messages = run(ActionGroupReply(), _group(load_tracker, "direct"), domain)
+    assert responses(messages) == ["utter_group_reach_out"]
+    assert events == [slot("group_said", ["utter_group_reach_out"])]
 
 
 # -- the forms ---------------------------------------------------------------------------
@@ -299,13 +438,127 @@ def test_trusted_contact_and_a_gentle_word_about_means(load_tracker, domain):
     assert responses(dispatcher.messages) == ["utter_trusted_contact_no", "utter_reduce_means"]
 
 
-def test_the_list_is_shown_with_the_button_labels(load_tracker, domain):
+def test_the_list_is_shown_with_the_button_labels_and_not_kept_without_a_yes(
+    load_tracker, domain, client
+):
     from bot.actions.forms import ActionSavePlan
 
     events, messages = run(ActionSavePlan(), load_tracker("private_activities"), domain)
     assert events == [slot("flow_step", "safety_plan")]
-    assert responses(messages) == ["utter_plan_done"]
+    assert responses(messages) == ["utter_plan_activities", "utter_plan_not_kept"]
     assert messages[0]["activity_list"] == "• Ijskoud water drinken\n• tekenen"
+    assert client.calls == []
+
+
+def test_the_list_is_kept_with_consent(load_tracker, domain, client):
+    from bot.actions.forms import ActionSavePlan
+
+    tracker = load_tracker("private_activities")
+    tracker.slots.update({"keep_plan": "yes", "reasons_to_live": ["mijn hond"],
+                          "contacts": ["mijn tante", "Noor"]})
+    _, messages = run(ActionSavePlan(), tracker, domain)
+    assert responses(messages) == [
+        "utter_plan_activities", "utter_plan_reasons", "utter_plan_contacts", "utter_plan_kept"
+    ]
+    assert messages[2]["contact_list"] == "• mijn tante\n• Noor"
+    assert client.calls == [("save_plan", {
+        "activities": ["Ijskoud water drinken", "tekenen"], "reasons": ["mijn hond"],
+        "contacts": ["mijn tante", "Noor"],
+    })]
+    client.available = False
+    _, messages = run(ActionSavePlan(), tracker, domain)
+    assert responses(messages)[-1] == "utter_plan_save_failed"  # honest, list still shown
+
+
+def test_names_and_reasons_in_the_teens_own_words(load_tracker, domain):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    form, tracker, said = ValidateSafetyPlanForm(), load_tracker("private_activities"), (
+        CollectingDispatcher()
+    )
+    assert form.validate_contact_names("mijn tante, Noor\nmijn tante", said, tracker, domain) == {
+        "contact_names": "given", "contacts": ["mijn tante", "Noor"]}
+    assert form.validate_contact_names("plan:skip", said, tracker, domain) == {
+        "contact_names": "skipped", "contacts": []}
+    assert form.validate_reasons("Overslaan", said, tracker, domain) == {
+        "reasons": "skipped", "reasons_to_live": []}
+    long = "x" * 500
+    assert form.validate_reasons(long, said, tracker, domain)["reasons_to_live"] == ["x" * 200]
+    assert form.validate_keep_plan("yes", said, tracker, domain) == {"keep_plan": "yes"}
+    assert said.messages == []
+
+
+def test_names_are_asked_only_after_a_yes_to_a_trusted_person(load_tracker, domain):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    slots = ["trusted_contact", "contact_names", "activity_choice", "reasons", "keep_plan"]
+    tracker = load_tracker("private_activities")
+    for answer, expected in (("yes", slots), ("no", [s for s in slots if s != "contact_names"])):
+        tracker.slots["trusted_contact"] = answer
+        assert asyncio.run(ValidateSafetyPlanForm().required_slots(
+            slots, CollectingDispatcher(), tracker, domain)) == expected
+
+
+def test_a_group_message_never_fills_a_private_answer(load_tracker, domain):
+    from bot.actions.forms import ActionValidateSlotMappings
+
+    tracker = load_tracker("group_answer_in_form")
+    tracker.events.append({"event": "slot", "name": "thoughts", "value": "yes", "timestamp": 99.0})
+    tracker.slots["thoughts"] = "yes"
+    events, messages = run(ActionValidateSlotMappings(), tracker, domain)
+    assert (events, messages) == ([slot("thoughts", None)], [])
+    private = load_tracker("private_no_plan")
+    assert run(ActionValidateSlotMappings(), private, domain) == ([], [])
+
+
+# -- /mijnlijst ---------------------------------------------------------------------------
+
+def test_my_list_shows_the_kept_list(load_tracker, domain, client):
+    from bot.actions.plan import ActionShowPlan
+
+    client.plan = {"activities": ["tekenen"], "reasons": [], "contacts": ["Noor"]}
+    events, messages = run(ActionShowPlan(), load_tracker("private_greet"), domain)
+    assert events == [slot("plan_state", "shown")]
+    assert responses(messages) == ["utter_plan_activities", "utter_plan_contacts",
+                                   "utter_my_plan_footer"]
+    assert client.calls == [("read_plan", 7001)]
+
+
+def test_my_list_none_yet_offers_one_in_private_only(load_tracker, domain, client):
+    from bot.actions.plan import ActionShowPlan
+
+    tracker = load_tracker("private_greet")
+    tracker.slots.update({"chat_type": "private", "speaker": "bot"})
+    events, messages = run(ActionShowPlan(), tracker, domain)
+    assert (events, responses(messages)) == ([slot("plan_state", "none")],
+                                             ["utter_no_plan_make_one"])
+    tracker.slots["chat_type"] = "group"
+    assert responses(run(ActionShowPlan(), tracker, domain)[1]) == ["utter_no_plan_yet"]
+
+
+def test_my_list_service_down_and_forget(load_tracker, domain, client):
+    from bot.actions.plan import ActionForgetPlan, ActionShowPlan
+
+    events, messages = run(ActionForgetPlan(), load_tracker("private_greet"), domain)
+    assert (events, responses(messages)) == ([slot("plan_state", None)], ["utter_plan_forgotten"])
+    assert client.calls == [("delete_plan", 7001)]
+    client.available = False
+    assert run(ActionShowPlan(), load_tracker("private_greet"), domain) == (
+        [slot("plan_state", "unavailable")], [{**_message("utter_plan_unavailable")}])
+    assert responses(run(ActionForgetPlan(), load_tracker("private_greet"), domain)[1]) == [
+        "utter_plan_unavailable"]
+
+
+def _message(response):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    dispatcher.utter_message(response=response)
+    return dispatcher.messages[0]
 
 
 # -- helplines and /stop ---------------------------------------------------------------
@@ -356,3 +609,20 @@ def test_stop_ends_politely_and_escalates_a_worry_nobody_was_told(load_tracker, 
         slot("flow_step", "checkin"),
     ]
     assert client.calls[0][1]["risk_level"] == "indirect"
+
+
+def test_a_forms_question_is_not_asked_again_after_a_group_message(load_tracker, domain):
+    from bot.actions.forms import ASK_ACTIONS
+
+    ask = next(a() for a in ASK_ACTIONS if a().name() == "action_ask_direct_questions_form_thoughts")
+    assert run(ask, load_tracker("group_answer_in_form"), domain) == ([], [])
+    _, messages = run(ask, load_tracker("private_no_plan"), domain)
+    assert responses(messages) == ["utter_ask_direct_questions_form_thoughts"]
+    names = {a().name() for a in ASK_ACTIONS}
+    import yaml
+    from tests.actions.conftest import DOMAIN_DIR
+
+    base = yaml.safe_load((DOMAIN_DIR / "base.yml").read_text("utf-8"))
+    assert names == {a for a in base["actions"] if a.startswith("action_ask_")}
+    for name in names:  # every one asks a question the domain has
+        assert "utter" + name[len("action"):] in domain["responses"]

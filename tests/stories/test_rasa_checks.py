@@ -28,12 +28,20 @@ USED_BY_FORMS_AND_ACTIONS = {
     "utter_ask_direct_questions_form_has_time", "utter_ask_direct_questions_form_has_place",
     "utter_ask_safety_plan_form_trusted_contact", "utter_ask_safety_plan_form_activity_choice",
     "utter_thanks_honesty", "utter_activity_added", "utter_trusted_contact_yes",
-    "utter_trusted_contact_no", "utter_reduce_means", "utter_plan_done", "utter_helplines",
+    "utter_trusted_contact_no", "utter_reduce_means", "utter_helplines",
     "utter_helplines_unavailable", "utter_group_helplines", "utter_counsellor_coming",
     "utter_no_counsellor_now", "utter_stay_with_you", "utter_checkin_after_no",
     "utter_checkin_counsellor_told", "utter_stop_private",
-    # For the gateway's moderation (method details, unsafe wording); no rule yet.
-    "utter_safe_wording_note",
+    "utter_ask_safety_plan_form_contact_names", "utter_ask_safety_plan_form_reasons",
+    "utter_ask_safety_plan_form_keep_plan",
+    # action_group_reply (bot/actions/group.py) chooses what is said in a group.
+    "utter_group_distress", "utter_group_reach_out", "utter_group_imminent",
+    "utter_group_how_we_talk", "utter_peer_harm_private_note", "utter_safe_wording_note",
+    # The teen's own list (bot/actions/forms.py, bot/actions/plan.py).
+    "utter_plan_activities", "utter_plan_reasons", "utter_plan_contacts", "utter_plan_kept",
+    "utter_plan_not_kept", "utter_plan_save_failed", "utter_my_plan_footer",
+    "utter_no_plan_yet", "utter_no_plan_make_one", "utter_plan_unavailable",
+    "utter_plan_forgotten",
 }
 
 

@@ -54,12 +54,14 @@ MAX_PRIVATE_CHARS = 300  # a phone screen without scrolling
 MAX_GROUP_CHARS = 160  # shorter still: the teen's peers read along
 MAX_BUTTON_CHARS = 30
 # Placeholders a response may use (filled by actions); none repeats the teen's words
-# except activity_list, which is private.
-PLACEHOLDERS = {"helplines", "activity_list"}
+# except the teen's own list (activities, reasons, contacts), which is private only.
+PLACEHOLDERS = {"helplines", "activity_list", "reasons_list", "contact_list"}
 GROUP_PLACEHOLDERS = {"helplines"}
 # Responses whose texts must offer a human (/hulp, a helpline or a counsellor).
 MUST_OFFER_HUMAN = {
-    "utter_private_greet", "utter_stop_private", "utter_plan_done", "utter_imminent_now",
+    "utter_private_greet", "utter_stop_private", "utter_plan_kept", "utter_plan_not_kept",
+    "utter_plan_save_failed", "utter_my_plan_footer", "utter_plan_unavailable",
+    "utter_plan_forgotten", "utter_imminent_now",
     "utter_group_imminent", "utter_no_counsellor_now", "utter_peer_harm_private_note",
     "utter_helplines_unavailable", "utter_private_opening",
 }
