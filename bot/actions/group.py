@@ -3,15 +3,18 @@
 In front of the group the bot never repeats the teen's words and never names the risk;
 it also does not keep talking to one teen there, which would single them out:
 
-| verdict            | in the group                                   | escalation                          |
-| ------------------ | ---------------------------------------------- | ----------------------------------- |
-| none               | nothing                                        | none                                |
-| distress           | a warm line, once per session                  | at ``distress`` when it recurs (``DISTRESS_ESCALATE_AFTER`` messages) |
-| indirect           | a caring line + the private-chat button, once per session (again after only a distress line) | held: a counsellor is told if the teen goes silent (``SILENCE_ESCALATE_AFTER_S``) |
-| direct             | the same                                       | at once                             |
-| imminent           | 112 and the 24/7 line, at most every 5 minutes | at once, highest priority           |
-| peer harm (author's own risk none) | how we talk here; a private word to the author | none                  |
-| method detail      | the gateway hides the message (a ``moderation`` payload); a private note on safe wording when it is not the author's own crisis | by the risk |
+- none: nothing.
+- distress: a warm line, once per session; escalated at ``distress`` only when it
+  recurs (``DISTRESS_ESCALATE_AFTER`` messages of distress or more in the session).
+- indirect: a caring line and the private-chat button, once per session (said again
+  when only a distress line came before); the escalation is made but held: a
+  counsellor is told if the teen goes silent (``SILENCE_ESCALATE_AFTER_S``).
+- direct: the same line; escalated at once.
+- imminent: 112 and the 24/7 line, at most every 5 minutes; escalated at once.
+- peer harm with no risk of the author's own: how we talk here, and a private word
+  to the author (with a risk of their own, that risk decides).
+- method detail: the gateway hides the message (a ``moderation`` custom payload); a
+  private note on safe wording when it is not the author's own crisis.
 
 Every text is a domain response; this action only chooses. The slot ``group_said``
 lists what it said (for the transcripts and the tracker's readers), never text.

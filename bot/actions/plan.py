@@ -86,7 +86,8 @@ class ActionShowPlan(Action):
             and tracker.get_slot("speaker") != "counsellor"
             and tracker.active_loop_name is None
         )
-        dispatcher.utter_message(response="utter_no_plan_make_one" if offer else "utter_no_plan_yet")
+        response = "utter_no_plan_make_one" if offer else "utter_no_plan_yet"
+        dispatcher.utter_message(response=response)
         return [SlotSet("plan_state", "none")]
 
 

@@ -301,6 +301,7 @@ def test_peer_harm_how_we_talk_and_a_private_word(load_tracker, domain, client):
 
     events, messages = run(ActionGroupReply(), _group(load_tracker, "none", peer_harm=True), domain)
     assert responses(messages) == ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
+    assert events == [slot("group_said", responses(messages))]
     assert client.calls == []
     # the author's own risk decides; no lecture for a teen in crisis
     _, messages = run(ActionGroupReply(), _group(load_tracker, "direct", peer_harm=True), domain)
@@ -614,14 +615,16 @@ def test_stop_ends_politely_and_escalates_a_worry_nobody_was_told(load_tracker, 
 def test_a_forms_question_is_not_asked_again_after_a_group_message(load_tracker, domain):
     from bot.actions.forms import ASK_ACTIONS
 
-    ask = next(a() for a in ASK_ACTIONS if a().name() == "action_ask_direct_questions_form_thoughts")
+    name = "action_ask_direct_questions_form_thoughts"
+    ask = next(a() for a in ASK_ACTIONS if a().name() == name)
     assert run(ask, load_tracker("group_answer_in_form"), domain) == ([], [])
     _, messages = run(ask, load_tracker("private_no_plan"), domain)
     assert responses(messages) == ["utter_ask_direct_questions_form_thoughts"]
-    names = {a().name() for a in ASK_ACTIONS}
     import yaml
+
     from tests.actions.conftest import DOMAIN_DIR
 
+    names = {a().name() for a in ASK_ACTIONS}
     base = yaml.safe_load((DOMAIN_DIR / "base.yml").read_text("utf-8"))
     assert names == {a for a in base["actions"] if a.startswith("action_ask_")}
     for name in names:  # every one asks a question the domain has

@@ -65,7 +65,7 @@ def test_server_logs_are_json_and_never_hold_message_text(tmp_path):
                 f"http://127.0.0.1:{port}/webhooks/rest/webhook", data=body,
                 headers={"Content-Type": "application/json"},
             )
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 assert response.status == 200
         finally:
             server.terminate()
