@@ -58,11 +58,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 
-STATES: dict[str, frozenset[Status]] = {
-    "waiting": WAITING,
-    "claimed": frozenset({Status.claimed}),
-    "active": ACTIVE,
-    "closed": TERMINAL,
+PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorResponse, "description": why}
+    for code, why in (
+        (400, "the body could not be read"),
+        (401, "no or wrong service token"),
+        (404, "no_plan: this teen has no safety plan"),
+        (422, "the request does not match the schema, or consent_required"),
+        (503, "SQL is unavailable"),
+    )
+}
+
+#: ``state`` of the list: the statuses, and held (True only, False none, None both).
+STATES: dict[str, tuple[frozenset[Status], bool | None]] = {
+    "waiting": (WAITING, False),
+    "held": (WAITING, True),
+    "claimed": (frozenset({Status.claimed}), None),
+    "active": (ACTIVE, None),
+    "closed": (TERMINAL, None),
 }
 
 
@@ -96,6 +109,7 @@ def escalation_out(row: Escalation, holder: Counsellor | None) -> schemas.Escala
         claimed_at=row.claimed_at,
         closed_at=row.closed_at,
         checkin_at=row.checkin_at,
+        held_until=row.held_until,
     )
 
 
@@ -260,19 +274,30 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
         "/v1/escalations",
         response_model=schemas.CreateResponse,
         status_code=201,
-        responses={200: {"model": schemas.CreateResponse, "description": "seen before"}, **ERRORS},
+        responses={
+            200: {
+                "model": schemas.CreateResponse,
+                "description": "seen before, or merged into the teen's active escalation",
+            },
+            **ERRORS,
+        },
         tags=["escalations"],
     )
     async def create_escalation(
         body: schemas.EscalationCreate, caller: Caller, service: Service, response: Response
     ) -> schemas.CreateResponse:
-        """Record an escalation (idempotent on ``idempotency_key``) and queue it."""
+        """Record an escalation (idempotent on ``idempotency_key``) and queue it.
+
+        A teen has one active escalation: a signal for a teen who has one is merged into
+        it (risk only rises, answers and evidence are added) and answered with 200.
+        """
         outcome = await service.create(body, caller)
         if not outcome.created:
             response.status_code = 200
         return schemas.CreateResponse(
             escalation=escalation_out(outcome.escalation, outcome.counsellor),
             created=outcome.created,
+            merged=outcome.merged,
             delivery=outcome.delivery,
             counsellor_available=outcome.counsellor_available,
             helplines=outcome.helplines,
@@ -288,12 +313,14 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
         caller: Caller,
         service: Service,
         state: Annotated[
-            Literal["waiting", "claimed", "active", "closed"], Query(description="which")
+            Literal["waiting", "held", "claimed", "active", "closed"],
+            Query(description="waiting excludes held ones; active includes them"),
         ] = "waiting",
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> schemas.QueueResponse:
         """The queue, in the order counsellors take it (risk first, aged upward)."""
-        rows = await service.list_escalations(STATES[state], limit)
+        statuses, held = STATES[state]
+        rows = await service.list_escalations(statuses, limit, held)
         return schemas.QueueResponse(escalations=[escalation_out(e, c) for e, c in rows])
 
     @app.get(
@@ -305,10 +332,11 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
     async def read_escalation(
         escalation_id: EscalationId, caller: Caller, service: Service
     ) -> schemas.EscalationDetail:
-        """One escalation with its evidence and its event log."""
+        """One escalation with its evidence, its event log and the teen's safety plan."""
         row, holder, events = await service.get(str(escalation_id))
         base = escalation_out(row, holder)
         evidence = service.evidence(row)
+        safety_plan = await service.safety_plan_of(row)
         return schemas.EscalationDetail(
             **base.model_dump(),
             evidence=(
@@ -320,6 +348,7 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
                 schemas.EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail)
                 for e in events
             ],
+            safety_plan=safety_plan,
         )
 
     @app.post(
@@ -520,6 +549,49 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
             counsellor=counsellor,
             escalation_id=row.id if row is not None else None,
             escalation_status=row.status if row is not None else None,
+        )
+
+    @app.put(
+        "/v1/safety-plans",
+        response_model=schemas.SafetyPlanResponse,
+        responses=PLAN_ERRORS,
+        tags=["safety plans"],
+    )
+    async def put_safety_plan(
+        body: schemas.SafetyPlanPut, caller: Caller, service: Service
+    ) -> schemas.SafetyPlanResponse:
+        """Keep the teen's own safety plan (with consent), replacing the one kept before."""
+        plan, updated_at = await service.put_safety_plan(body)
+        return schemas.SafetyPlanResponse(plan=plan, updated_at=updated_at)
+
+    @app.post(
+        "/v1/safety-plans/read",
+        response_model=schemas.SafetyPlanResponse,
+        responses=PLAN_ERRORS,
+        tags=["safety plans"],
+    )
+    async def read_safety_plan(
+        body: schemas.SafetyPlanRequest, caller: Caller, service: Service
+    ) -> schemas.SafetyPlanResponse:
+        """The teen's plan, to show it again (``/mijnlijst``); 404 ``no_plan`` if none.
+
+        A POST, as all safety-plan calls: the Telegram id travels in the body only.
+        """
+        plan, updated_at = await service.read_safety_plan(body.teen_telegram_id)
+        return schemas.SafetyPlanResponse(plan=plan, updated_at=updated_at)
+
+    @app.post(
+        "/v1/safety-plans/delete",
+        response_model=schemas.SafetyPlanDeleted,
+        responses=PLAN_ERRORS,
+        tags=["safety plans"],
+    )
+    async def delete_safety_plan(
+        body: schemas.SafetyPlanRequest, caller: Caller, service: Service
+    ) -> schemas.SafetyPlanDeleted:
+        """Forget the teen's plan, when the teen asks."""
+        return schemas.SafetyPlanDeleted(
+            deleted=await service.delete_safety_plan(body.teen_telegram_id)
         )
 
     return app

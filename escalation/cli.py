@@ -66,13 +66,17 @@ def purge() -> None:
             from sqlalchemy.ext.asyncio import async_sessionmaker
 
             report = await purging.purge(
-                async_sessionmaker(engine).begin, utcnow(), settings.retention_days
+                async_sessionmaker(engine).begin,
+                utcnow(),
+                settings.retention_days,
+                settings.plan_retention_days,
             )
         finally:
             await engine.dispose()
         typer.echo(
             f"purged: {report.messages_deleted} messages, "
-            f"{report.escalations_anonymised} escalations anonymised (cutoff {report.cutoff})"
+            f"{report.escalations_anonymised} escalations anonymised (cutoff {report.cutoff}), "
+            f"{report.plans_deleted} safety plans deleted"
         )
 
     asyncio.run(run())

@@ -18,6 +18,12 @@ class Metrics:
         self.created = Counter(
             "escalations_created", "Escalations recorded", ["risk"], registry=r
         )
+        self.merges = Counter(
+            "escalation_merges",
+            "Signals merged into the teen's active escalation",
+            ["risk_raised"],
+            registry=r,
+        )
         self.closed = Counter(
             "escalations_closed", "Escalations closed", ["risk", "outcome"], registry=r
         )

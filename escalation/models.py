@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -96,6 +97,10 @@ WAITING = frozenset({Status.queued, Status.notified})
 ACTIVE = frozenset({Status.queued, Status.notified, Status.claimed})
 TERMINAL = frozenset({Status.closed})
 
+#: At most one active escalation per teen (a partial unique index on ``teen_ref``):
+#: a second signal is merged into it (``escalation.service``), never a second row.
+ONE_ACTIVE_PER_TEEN = text("status != 'closed'")
+
 
 class Outcome(enum.StrEnum):
     safe_plan = "safe_plan"  # talked through, a safety plan or next step agreed
@@ -131,6 +136,14 @@ class Escalation(Base):
         Index("ix_escalations_waiting", "status", "queue_score"),
         Index("ix_escalations_teen", "teen_ref", "status"),
         Index("ix_escalations_sla", "next_sla_at"),
+        Index("ix_escalations_held", "held_until"),
+        Index(
+            "ix_escalations_one_active_per_teen",
+            "teen_ref",
+            unique=True,
+            sqlite_where=ONE_ACTIVE_PER_TEEN,
+            postgresql_where=ONE_ACTIVE_PER_TEEN,
+        ),
         {
             "info": {
                 "personal": "contact_enc, evidence_enc: deleted by the purge; teen_ref "
@@ -157,12 +170,51 @@ class Escalation(Base):
     sla_stage: Mapped[int] = mapped_column(Integer, default=0)
     next_sla_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Recorded but not delivered before this ("escalate if the teen goes silent"); the
+    # reconciler releases it. While set, delivery_pending is false.
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IdempotencyKey(Base):
+    """Keys of creates that were merged into an existing escalation.
+
+    A new escalation's own key is ``escalations.idempotency_key``; a key whose signal was
+    merged is recorded here, so that its retry answers the same escalation and merges
+    nothing twice. Keys are chosen by the callers and hold no personal data.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    escalation_id: Mapped[str] = mapped_column(ForeignKey("escalations.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SafetyPlan(Base):
+    """A teen's own safety plan (activities, reasons to live, contacts), kept with consent."""
+
+    __tablename__ = "safety_plans"
+    __table_args__ = (
+        {
+            "info": {
+                "personal": "plan_enc: deleted when the teen asks, or by the purge once neither "
+                "updated nor read for ESCALATION_PLAN_RETENTION_DAYS; teen_ref (pseudonymous)"
+            }
+        },
+    )
+
+    teen_ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC-SHA256 hex
+    plan_enc: Mapped[str] = mapped_column(Text)  # Fernet token of a JSON object
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class EscalationEvent(Base):
@@ -224,3 +276,4 @@ class PurgeRun(Base):
     cutoff: Mapped[datetime] = mapped_column(UTCDateTime())
     messages_deleted: Mapped[int] = mapped_column(Integer)
     escalations_anonymised: Mapped[int] = mapped_column(Integer)
+    plans_deleted: Mapped[int] = mapped_column(Integer, server_default="0")

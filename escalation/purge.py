@@ -6,6 +6,9 @@ After ``ESCALATION_RETENTION_DAYS`` (30 by default):
 * closed escalations that closed before the cutoff lose their encrypted contact,
   their encrypted evidence and their pseudonymous teen ref.
 
+A teen's own safety plan is kept longer, for its use: it is deleted once neither
+updated nor read for ``ESCALATION_PLAN_RETENTION_DAYS`` (365 by default).
+
 What stays is anonymous: risk level, reason codes, group ref, timestamps, outcome,
 and the event log (which never holds personal data). Every run is recorded in
 ``purge_runs`` with its counts, so an audit can see that it ran.
@@ -18,11 +21,11 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.logging import get_logger
-from escalation.models import ConversationMessage, Escalation, PurgeRun, Status
+from escalation.models import ConversationMessage, Escalation, PurgeRun, SafetyPlan, Status
 
 log = get_logger("escalation.purge")
 
@@ -32,15 +35,18 @@ class PurgeReport:
     cutoff: datetime
     messages_deleted: int
     escalations_anonymised: int
+    plans_deleted: int = 0
 
 
 async def purge(
     write: Callable[[], AbstractAsyncContextManager[AsyncSession]],
     now: datetime,
     retention_days: int,
+    plan_retention_days: int,
 ) -> PurgeReport:
     """Purge in one write transaction (``write()`` opens it, e.g. ``sessionmaker.begin``)."""
     cutoff = now - timedelta(days=retention_days)
+    plan_cutoff = now - timedelta(days=plan_retention_days)
     async with write() as session:
         messages = await session.execute(
             delete(ConversationMessage).where(ConversationMessage.at < cutoff)
@@ -55,10 +61,17 @@ async def purge(
             .values(contact_enc=None, evidence_enc=None, teen_ref=None, purged_at=now)
             .execution_options(synchronize_session=False)
         )
+        plans = await session.execute(
+            delete(SafetyPlan).where(
+                SafetyPlan.updated_at < plan_cutoff,
+                or_(SafetyPlan.last_read_at.is_(None), SafetyPlan.last_read_at < plan_cutoff),
+            )
+        )
         report = PurgeReport(
             cutoff=cutoff,
             messages_deleted=int(getattr(messages, "rowcount", 0) or 0),
             escalations_anonymised=int(getattr(escalations, "rowcount", 0) or 0),
+            plans_deleted=int(getattr(plans, "rowcount", 0) or 0),
         )
         session.add(
             PurgeRun(
@@ -66,12 +79,14 @@ async def purge(
                 cutoff=cutoff,
                 messages_deleted=report.messages_deleted,
                 escalations_anonymised=report.escalations_anonymised,
+                plans_deleted=report.plans_deleted,
             )
         )
     log.info(
         "purge.ran",
         messages_count=report.messages_deleted,
         escalations_count=report.escalations_anonymised,
+        plans_count=report.plans_deleted,
     )
     return report
 

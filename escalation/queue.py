@@ -16,7 +16,8 @@ with rank 4 for imminent, 3 direct, 2 indirect, 1 distress. Within a level, olde
 first; across levels an item gets a head start of ``aging_step_s`` per level, so a
 distress item that has waited three steps ranks with an imminent one queued now.
 No re-scoring job is needed, and SQL lists the queue in the same order
-(``escalations.queue_score``).
+(``escalations.queue_score``). Only a raised risk (a merged signal) changes the score:
+the same formula at the new rank, from the escalation's creation (``rescore``).
 
 **Redis is not the truth.** SQL says what should be delivered
 (``escalations.delivery_pending``); the reconciler puts back whatever Redis lost.
@@ -32,7 +33,8 @@ reconciler's lock is the only key that expires:
 ``p + "queue"``        zset   escalation id -> score; waiting to be delivered
 ``p + "inflight"``     zset   escalation id -> lease deadline (ms); delivered, not acked
 ``p + "scores"``       hash   escalation id -> score, kept while in flight (re-delivery
-                              puts the item back with its original age)
+                              puts the item back with its original age, or the score of
+                              a risk raised meanwhile)
 ``p + "leases"``       hash   escalation id -> lease token of the current delivery
 ``p + "attempts"``     hash   escalation id -> deliveries so far (1 = first delivery)
 ``p + "lock:reconcile"`` str  the reconciler's single-flight lock; PX = lock lease
@@ -56,6 +58,20 @@ _ENQUEUE = """
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 local added = redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 if added == 1 then redis.call('PUBLISH', KEYS[3], '1') end
+return added
+"""
+
+# KEYS: queue, inflight, scores, wake. ARGV: id, score. The risk rose (a merge): a waiting
+# item moves to its new place (added if missing). In flight, the running delivery stands
+# and only its saved score changes, for a re-delivery; the acknowledgement sees that the
+# risk changed and queues it again. 1 when added.
+_RESCORE = """
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+  return 0
+end
+local added = redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PUBLISH', KEYS[4], '1')
 return added
 """
 
@@ -144,6 +160,7 @@ class HandoffQueue:
         self.k_lock = prefix + "lock:reconcile"
         self.channel = prefix + "wake"
         self._enqueue = redis.register_script(_ENQUEUE)
+        self._rescore = redis.register_script(_RESCORE)
         self._lease = redis.register_script(_LEASE)
         self._ack = redis.register_script(_ACK)
         self._remove = redis.register_script(_REMOVE)
@@ -153,6 +170,11 @@ class HandoffQueue:
         """Queue ``escalation_id`` unless Redis holds it already; True when added."""
         keys = [self.k_queue, self.k_inflight, self.channel]
         return bool(await self._enqueue(keys=keys, args=[escalation_id, repr(score)]))
+
+    async def rescore(self, escalation_id: str, score: float) -> bool:
+        """Queue ``escalation_id`` at ``score`` even if it waits already; True when added."""
+        keys = [self.k_queue, self.k_inflight, self.k_scores, self.channel]
+        return bool(await self._rescore(keys=keys, args=[escalation_id, repr(score)]))
 
     async def lease(self, now_ms: int, lease_ms: int) -> LeaseResult:
         """Take the best waiting item for ``lease_ms``; re-queue expired leases first."""

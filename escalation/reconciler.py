@@ -3,10 +3,14 @@
 A periodic sweep, single-flight across replicas (a Redis lock with a lease; when
 Redis is down there is nothing to repair into, so skipping is right). Each pass:
 
+0. **Holds**: held escalations whose ``held_until`` passed (the teen went silent) are
+   released and queued. The timer is the SQL column, so it survives restarts; with
+   Redis down the pass is skipped and the hold is released when Redis is back.
 1. **Outbox**: rows older than ``outbox_grace_s`` belong to a request that did not
    finish its enqueue (Redis down, process killed): queue them and delete the rows.
 2. **Repair**: every escalation SQL marks ``delivery_pending`` that Redis holds
    neither waiting nor in flight (Redis flushed, restarted without AOF) is queued.
+   A held escalation is never pending, and never queued early.
 3. **SLA ladder**: unclaimed escalations whose timer ran out climb one rung
    (:mod:`escalation.sla`) and are queued for the new audience.
 4. **Check-ins**: escalations recorded outside service hours are queued again when
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
 from common.logging import get_logger
 from escalation import purge
@@ -41,6 +45,7 @@ BATCH = 500
 @dataclass
 class ReconcileReport:
     ran: bool = False
+    holds_released: int = 0
     outbox_drained: int = 0
     repaired: int = 0
     sla_steps: int = 0
@@ -66,6 +71,7 @@ class Reconciler:
             return report
         try:
             report.ran = True
+            report.holds_released = await self.release_holds()
             report.outbox_drained = await self.drain_outbox()
             report.repaired = await self.repair()
             report.sla_steps = await self.sla_ladder()
@@ -77,9 +83,13 @@ class Reconciler:
                 await self.service.queue.release_lock(token)
             except (RedisError, OSError) as exc:
                 log.warning("reconciler.unlock_failed", error=type(exc).__name__)
-        if report.outbox_drained or report.repaired or report.sla_steps or report.checkins:
+        if (
+            report.holds_released or report.outbox_drained or report.repaired
+            or report.sla_steps or report.checkins
+        ):
             log.info(
                 "reconciler.pass",
+                holds_count=report.holds_released,
                 outbox_count=report.outbox_drained,
                 repaired_count=report.repaired,
                 sla_count=report.sla_steps,
@@ -106,7 +116,8 @@ class Reconciler:
                 rows = list(
                     await session.execute(
                         select(Outbox.id, Outbox.escalation_id, Escalation.queue_score,
-                               Escalation.delivery_pending, Escalation.status)
+                               Escalation.delivery_pending, Escalation.status,
+                               Escalation.held_until)
                         .join(Escalation, Escalation.id == Outbox.escalation_id)
                         .where(Outbox.created_at <= cutoff)
                         .order_by(Outbox.id)
@@ -117,8 +128,8 @@ class Reconciler:
                 return drained
             candidates = {
                 escalation_id: score
-                for _, escalation_id, score, pending, status in rows
-                if pending and status in {s.value for s in WAITING}
+                for _, escalation_id, score, pending, status, held_until in rows
+                if pending and status in {s.value for s in WAITING} and held_until is None
             }
             held = await service.queue.holds(sorted(candidates))
             for escalation_id, score in candidates.items():
@@ -143,6 +154,7 @@ class Reconciler:
                         .where(
                             Escalation.delivery_pending,
                             Escalation.status.in_([s.value for s in WAITING]),
+                            Escalation.held_until.is_(None),
                             Escalation.id > after,
                         )
                         .order_by(Escalation.id)
@@ -161,6 +173,43 @@ class Reconciler:
             if len(rows) < BATCH:
                 return repaired
 
+    async def release_holds(self) -> int:
+        """Deliver the held escalations whose hold ended: the teen did not answer in time."""
+        service = self.service
+        now = service.now()
+        async with service.sessions() as session:
+            due = list(
+                await session.execute(
+                    select(Escalation.id, Escalation.sla_stage, Escalation.risk_level)
+                    .where(
+                        Escalation.status.in_([s.value for s in WAITING]),
+                        Escalation.held_until <= now,
+                    )
+                    .order_by(Escalation.held_until)
+                    .limit(BATCH)
+                )
+            )
+        released = 0
+        for escalation_id, stage, risk_text in due:
+            score = await self._step(
+                escalation_id,
+                stage,
+                values={
+                    "held_until": None,
+                    "delivery_pending": True,
+                    # The SLA clock runs from the release (later than the hold's end
+                    # only when Redis was down then).
+                    "next_sla_at": now + sla_delay(RiskLevel(risk_text), self.settings),
+                },
+                kind="hold_expired",
+                guard=(Escalation.held_until <= now,),
+            )
+            if score is not None:
+                released += 1
+                log.info("hold.expired", escalation_id=escalation_id)
+                await service.enqueue_after_commit(escalation_id, score)
+        return released
+
     async def sla_ladder(self) -> int:
         service = self.service
         now = service.now()
@@ -170,6 +219,7 @@ class Reconciler:
                     select(Escalation.id, Escalation.sla_stage, Escalation.risk_level)
                     .where(
                         Escalation.status.in_([s.value for s in WAITING]),
+                        Escalation.held_until.is_(None),
                         Escalation.next_sla_at <= now,
                     )
                     .order_by(Escalation.next_sla_at)
@@ -207,6 +257,7 @@ class Reconciler:
                     select(Escalation.id, Escalation.sla_stage, Escalation.risk_level)
                     .where(
                         Escalation.status.in_([s.value for s in WAITING]),
+                        Escalation.held_until.is_(None),
                         Escalation.checkin_at <= now,
                     )
                     .limit(BATCH)
@@ -232,9 +283,18 @@ class Reconciler:
         return done
 
     async def _step(
-        self, escalation_id: str, stage: int, values: dict[str, object], kind: str
+        self,
+        escalation_id: str,
+        stage: int,
+        values: dict[str, object],
+        kind: str,
+        guard: tuple[ColumnElement[bool], ...] = (Escalation.held_until.is_(None),),
     ) -> float | None:
-        """One guarded update (only if unchanged since read) with its event and outbox row."""
+        """One guarded update (only if unchanged since read) with its event and outbox row.
+
+        ``guard``: more conditions; by default that it is not held (the SLA ladder and
+        the check-ins wait for the hold's end).
+        """
         service = self.service
         now = service.now()
         async with service.write() as session:
@@ -244,6 +304,7 @@ class Reconciler:
                     Escalation.id == escalation_id,
                     Escalation.sla_stage == stage,
                     Escalation.status.in_([s.value for s in WAITING]),
+                    *guard,
                 )
                 .values(**values)
                 .execution_options(synchronize_session=False)
@@ -272,7 +333,9 @@ class Reconciler:
         last = await purge.last_run(service.sessions)
         if last is not None and now - last < timedelta(seconds=self.settings.purge_interval_s):
             return False
-        await purge.purge(service.write, now, self.settings.retention_days)
+        await purge.purge(
+            service.write, now, self.settings.retention_days, self.settings.plan_retention_days
+        )
         return True
 
     async def update_gauges(self) -> None:

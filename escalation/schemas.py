@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from escalation.models import Outcome, RiskLevel, Status
 
@@ -15,6 +15,9 @@ Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.:-]{1,64}$")]
 CounsellorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Country = Literal["BE", "NL"]
 Answer = Literal["yes", "no", "unknown"]
+#: An escalation keeps at most this many reason codes and evidence items (a merge too).
+REASONS_MAX = 32
+EVIDENCE_MAX = 32
 
 
 class Strict(BaseModel):
@@ -53,9 +56,16 @@ class EscalationCreate(Strict):
     group_chat_id: TelegramId = Field(description="the peer group the message came from")
     country: Country | None = None
     risk_level: RiskLevel
-    reason_codes: list[Code] = Field(default_factory=list, max_length=32)
-    evidence: list[EvidenceItem] = Field(default_factory=list, max_length=32)
+    reason_codes: list[Code] = Field(default_factory=list, max_length=REASONS_MAX)
+    evidence: list[EvidenceItem] = Field(default_factory=list, max_length=EVIDENCE_MAX)
     answers: DirectAnswers = Field(default_factory=DirectAnswers)
+    notify_after_s: int = Field(
+        default=0,
+        ge=0,
+        le=86400,
+        description="more than 0: recorded now, held, and delivered to counsellors only "
+        "after this many seconds (unless a later signal for the teen releases it)",
+    )
 
 
 class CounsellorRef(BaseModel):
@@ -95,6 +105,9 @@ class EscalationOut(BaseModel):
     claimed_at: datetime | None
     closed_at: datetime | None
     checkin_at: datetime | None
+    held_until: datetime | None = Field(
+        description="held: not delivered to counsellors before this (they may still claim it)"
+    )
 
 
 class EventOut(BaseModel):
@@ -104,16 +117,58 @@ class EventOut(BaseModel):
     detail: dict[str, object]
 
 
+Activity = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Contact = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class SafetyPlan(Strict):
+    """The teen's own list: what to do when it gets hard, reasons to live, whom to contact."""
+
+    activities: list[Activity] = Field(default_factory=list, max_length=10)
+    reasons: list[Reason] = Field(default_factory=list, max_length=10)
+    contacts: list[Contact] = Field(default_factory=list, max_length=10)
+
+
+class SafetyPlanPut(SafetyPlan):
+    teen_telegram_id: TelegramId
+    consent: StrictBool = Field(
+        description="the teen agreed that the plan is kept; anything but true is refused "
+        "(422 consent_required)"
+    )
+
+
+class SafetyPlanRequest(Strict):
+    teen_telegram_id: TelegramId
+
+
+class SafetyPlanResponse(BaseModel):
+    plan: SafetyPlan
+    updated_at: datetime
+
+
+class SafetyPlanDeleted(BaseModel):
+    deleted: bool = Field(description="false: there was no plan")
+
+
 class EscalationDetail(EscalationOut):
     evidence: list[EvidenceItem] | None
     events: list[EventOut]
+    safety_plan: SafetyPlan | None = Field(description="the teen's own safety plan, if kept")
 
 
 class CreateResponse(BaseModel):
     escalation: EscalationOut
-    created: bool = Field(description="false: the idempotency key was seen before")
-    delivery: Literal["queued", "queued_later", "not_needed"] = Field(
-        description="queued_later: recorded, Redis unavailable; the reconciler queues it"
+    created: bool = Field(
+        description="false: the idempotency key was seen before, or the signal was merged"
+    )
+    merged: bool = Field(
+        default=False,
+        description="true: merged into the teen's active escalation (the one answered)",
+    )
+    delivery: Literal["queued", "queued_later", "held", "not_needed"] = Field(
+        description="queued_later: recorded, Redis unavailable; the reconciler queues it. "
+        "held: recorded, delivered when the hold ends"
     )
     counsellor_available: bool = Field(description="is any counsellor on duty now")
     helplines: list[HelplineOut] = Field(

@@ -6,6 +6,11 @@ is touched only after the commit; when it fails, the outbox row stays and the
 reconciler (:mod:`escalation.reconciler`) queues the escalation later. The claim is
 one conditional ``UPDATE ... WHERE status IN (waiting)``: the database decides who
 wins, on SQLite and on PostgreSQL alike.
+
+A teen has at most one active escalation (a partial unique index on ``teen_ref``):
+a second signal is merged into it (:meth:`EscalationService.create`); when two
+creates for one teen race, the database refuses the second insert and it is retried
+as a merge.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from redis.exceptions import RedisError
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,8 +44,10 @@ from escalation.models import (
     Counsellor,
     Escalation,
     EscalationEvent,
+    IdempotencyKey,
     Outbox,
     RiskLevel,
+    SafetyPlan,
     SlaStage,
     Status,
 )
@@ -56,6 +63,11 @@ T = TypeVar("T")
 ESCALATIONS = cast(Table, Escalation.__table__)
 EVENTS = cast(Table, EscalationEvent.__table__)
 OUTBOX = cast(Table, Outbox.__table__)
+IDEMPOTENCY_KEYS = cast(Table, IdempotencyKey.__table__)
+
+#: A create that loses a race for the teen's one active escalation is retried as a
+#: merge; each retry sees the winner's commit, so a few attempts always suffice.
+MERGE_ATTEMPTS = 5
 
 #: How stale "is a counsellor on duty" may be when an escalation is created. Another
 #: replica's duty change is seen within this; this replica's at once.
@@ -93,6 +105,36 @@ class CreateOutcome:
     delivery: str
     counsellor_available: bool
     helplines: list[schemas.HelplineOut] = field(default_factory=list)
+    merged: bool = False
+
+
+@dataclass
+class _Written:
+    """What the create's slow path did: ``created``, ``seen`` (the key) or ``merged``."""
+
+    kind: str
+    escalation_id: str
+    merged: bool = False  # seen: the key's signal had been merged
+    enqueue_score: float | None = None  # queue (or re-score) this after the commit
+    risk_raised: bool = False
+
+
+@dataclass
+class _Created:
+    """The rows of a new escalation, ready to insert (Core: column name -> value)."""
+
+    escalation: dict[str, Any]
+    events: list[dict[str, Any]]
+    outbox: dict[str, Any] | None  # None while held: nothing to deliver yet
+
+
+def union_capped(old: list[Any], new: list[Any], cap: int) -> list[Any]:
+    """``old`` then what ``new`` adds, without repeats; beyond ``cap`` the oldest go."""
+    out = list(old)
+    for item in new:
+        if item not in out:
+            out.append(item)
+    return out[-cap:]
 
 
 @dataclass
@@ -210,16 +252,22 @@ class EscalationService:
             return None
         return await session.get(Counsellor, row.claimed_by)
 
-    async def enqueue_after_commit(self, escalation_id: str, score: float) -> bool:
+    async def enqueue_after_commit(
+        self, escalation_id: str, score: float, *, rescore: bool = False
+    ) -> bool:
         """Put a committed change on the queue; False if Redis failed.
 
+        ``rescore``: the risk rose, move the item to ``score`` even if it waits already.
         The change's outbox row stays either way: the reconciler deletes it in a batch
         once Redis holds the escalation (one transaction less on the crisis path).
         """
         if self.crash_after_commit:
             os.kill(os.getpid(), signal.SIGKILL)
         try:
-            await self.queue.enqueue(escalation_id, score)
+            if rescore:
+                await self.queue.rescore(escalation_id, score)
+            else:
+                await self.queue.enqueue(escalation_id, score)
         except (RedisError, OSError) as exc:
             self.metrics.enqueue_failures.inc()
             log.warning("enqueue.failed", escalation_id=escalation_id, error=type(exc).__name__)
@@ -281,11 +329,22 @@ class EscalationService:
         return found is not None
 
     async def create(self, data: schemas.EscalationCreate, actor: str) -> CreateOutcome:
+        """Record an escalation, or merge the signal into the teen's active one.
+
+        The crisis path is one insert transaction. When it is refused (the key was seen,
+        or the teen has an active escalation, perhaps committed a moment ago by a
+        concurrent create), the slow path decides: the same key answers its escalation,
+        an active escalation takes the merge, and if that was closed meanwhile a new
+        escalation is recorded after all.
+        """
         now = self.now()
         risk = RiskLevel(data.risk_level)
         country = data.country or self.settings.default_country
         score = queue_score(now.timestamp(), risk, self.settings.aging_step_s)
         escalation_id = str(uuid.uuid4())
+        held_until = (
+            now + timedelta(seconds=data.notify_after_s) if data.notify_after_s > 0 else None
+        )
         with sensitive(data.teen_telegram_id, data.group_chat_id):
             teen_ref = self.privacy.ref("teen", data.teen_telegram_id)
             contact = self.privacy.encrypt_json(
@@ -310,9 +369,11 @@ class EscalationService:
             evidence_enc=evidence,
             answers=data.answers.model_dump(mode="json"),
             status=Status.queued.value,
-            delivery_pending=True,
+            # Held: Redis should not hold it yet; the SLA clock starts when the hold ends.
+            delivery_pending=held_until is None,
             sla_stage=SlaStage.first_notice.value,
-            next_sla_at=now + sla_delay(risk, self.settings),
+            next_sla_at=(held_until or now) + sla_delay(risk, self.settings),
+            held_until=held_until,
             created_at=now,
         )
         # Read outside the write transaction: SQLite writers queue behind each other,
@@ -320,54 +381,86 @@ class EscalationService:
         available = await self.counsellor_on_duty()
         if not available and not in_service_hours(now, self.settings):
             row.checkin_at = next_shift_start(now, self.settings)
+        created = _Created(
+            escalation={c.key: getattr(row, c.key) for c in ESCALATIONS.columns},
+            events=self._created_events(row, actor, now),
+            outbox=(
+                {"escalation_id": escalation_id, "queue_score": score, "created_at": now}
+                if held_until is None
+                else None
+            ),
+        )
         try:
-            events = [
-                self._event_row(
-                    escalation_id, actor, "created", now, risk=risk.value, priority=risk.rank
-                )
-            ]
-            if row.checkin_at is not None:
-                events.append(
-                    self._event_row(
-                        escalation_id, actor, "checkin_scheduled", now,
-                        at=row.checkin_at.isoformat(),
-                    )
-                )
-            await self._insert_created(
-                {c.key: getattr(row, c.key) for c in ESCALATIONS.columns},
-                events,
-                {"escalation_id": escalation_id, "queue_score": score, "created_at": now},
-            )
+            inserted = await self._insert_created(data.idempotency_key, created)
         except IntegrityError:
-            return await self._existing(data, risk, country)
+            inserted = False
+        if not inserted:
+            return await self._merge_or_create(data, created, actor, available)
+        return await self._created(row, available)
+
+    def _created_events(
+        self, row: Escalation, actor: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        detail: dict[str, Any] = {"risk": row.risk_level, "priority": row.priority}
+        if row.held_until is not None:
+            detail["held_until"] = row.held_until.isoformat()
+        events = [self._event_row(row.id, actor, "created", now, **detail)]
+        if row.checkin_at is not None:
+            events.append(
+                self._event_row(
+                    row.id, actor, "checkin_scheduled", now, at=row.checkin_at.isoformat()
+                )
+            )
+        return events
+
+    async def _created(self, row: Escalation, available: bool) -> CreateOutcome:
+        """After a new escalation's commit: metrics, the log line, the enqueue."""
+        risk = RiskLevel(row.risk_level)
         self.metrics.created.labels(risk.value).inc()
-        log.info("escalation.created", escalation_id=escalation_id, risk=risk.value)
-        queued = await self.enqueue_after_commit(escalation_id, score)
+        log.info(
+            "escalation.created",
+            escalation_id=row.id,
+            risk=risk.value,
+            held=row.held_until is not None,
+        )
+        if row.held_until is not None:
+            delivery = "held"
+        else:
+            queued = await self.enqueue_after_commit(row.id, row.queue_score)
+            delivery = "queued" if queued else "queued_later"
         return CreateOutcome(
             escalation=row,
             counsellor=None,
             created=True,
-            delivery="queued" if queued else "queued_later",
+            delivery=delivery,
             counsellor_available=available,
-            helplines=[] if available else self.helplines_now(country, risk),
+            helplines=[] if available else self.helplines_now(row.country, risk),
         )
 
-    async def _insert_created(
-        self, escalation: dict[str, Any], events: list[dict[str, Any]], outbox: dict[str, Any]
-    ) -> None:
+    async def _insert_created(self, idempotency_key: str, created: _Created) -> bool:
         """The crisis path's one transaction: the escalation, its events, its outbox row.
 
-        Core inserts (the ORM's unit of work costs more than the statements). On SQLite
-        the whole transaction runs in the writer thread with the blocking driver: one
-        hand-over between threads instead of about fifteen through aiosqlite.
+        False, with nothing written, when the key was merged into another escalation
+        before. Core inserts (the ORM's unit of work costs more than the statements). On
+        SQLite the whole transaction runs in the writer thread with the blocking driver:
+        one hand-over between threads instead of about fifteen through aiosqlite.
         """
 
-        def insert_all(conn: Connection) -> None:
-            conn.execute(insert(ESCALATIONS).values(escalation))
-            conn.execute(insert(EVENTS), events)
-            conn.execute(insert(OUTBOX).values(outbox))
+        def insert_all(conn: Connection) -> bool:
+            merged_before = conn.execute(
+                select(IDEMPOTENCY_KEYS.c.escalation_id).where(
+                    IDEMPOTENCY_KEYS.c.key == idempotency_key
+                )
+            ).first()
+            if merged_before is not None:
+                return False
+            conn.execute(insert(ESCALATIONS).values(created.escalation))
+            conn.execute(insert(EVENTS), created.events)
+            if created.outbox is not None:
+                conn.execute(insert(OUTBOX).values(created.outbox))
+            return True
 
-        await self.run_write(insert_all)
+        return await self.run_write(insert_all)
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(connection)`` as one write transaction, committed when it returns.
@@ -395,25 +488,186 @@ class EscalationService:
             self._sqlite_writer.dispose()
         self._writer_thread.shutdown(wait=True)
 
-    async def _existing(
-        self, data: schemas.EscalationCreate, risk: RiskLevel, country: str
+    async def _merge_or_create(
+        self,
+        data: schemas.EscalationCreate,
+        created: _Created,
+        actor: str,
+        available: bool,
     ) -> CreateOutcome:
-        async with self.sessions() as session:
-            row = await session.scalar(
-                select(Escalation).where(Escalation.idempotency_key == data.idempotency_key)
+        """The create's slow path, retried when a concurrent create wins a race."""
+        for _ in range(MERGE_ATTEMPTS):
+            try:
+                written = await self._merge_once(data, created, actor)
+            except IntegrityError:
+                continue  # another create for this teen or key committed first
+            break
+        else:
+            raise DomainError(409, "conflict", "the escalation could not be recorded")
+        if written.kind == "created":
+            async with self.sessions() as session:
+                row = await self._load(session, written.escalation_id)
+            return await self._created(row, available)
+        delivery = None
+        if written.kind == "merged":
+            self.metrics.merges.labels(str(written.risk_raised).lower()).inc()
+            log.info(
+                "escalation.merged",
+                escalation_id=written.escalation_id,
+                risk_raised=written.risk_raised,
             )
-            if row is None:  # the conflict was not the key: a real error
-                raise DomainError(409, "conflict", "the escalation could not be recorded")
+            if written.enqueue_score is not None:
+                queued = await self.enqueue_after_commit(
+                    written.escalation_id, written.enqueue_score, rescore=True
+                )
+                delivery = "queued" if queued else "queued_later"
+        else:
+            log.info("escalation.duplicate_key", escalation_id=written.escalation_id)
+        async with self.sessions() as session:
+            row = await self._load(session, written.escalation_id)
             holder = await self._holder(session, row)
-        available = await self.counsellor_on_duty()
-        log.info("escalation.duplicate_key", escalation_id=row.id)
         return CreateOutcome(
             escalation=row,
             counsellor=holder,
             created=False,
-            delivery="queued" if row.delivery_pending else "not_needed",
+            delivery=delivery or self._delivery_state(row),
             counsellor_available=available,
-            helplines=[] if available else self.helplines_now(country, risk),
+            helplines=(
+                [] if available else self.helplines_now(row.country, RiskLevel(row.risk_level))
+            ),
+            merged=written.kind == "merged" or written.merged,
+        )
+
+    @staticmethod
+    def _delivery_state(row: Escalation) -> str:
+        """How an existing escalation stands with delivery, for a create's answer."""
+        if row.status in {s.value for s in WAITING} and row.held_until is not None:
+            return "held"
+        return "queued" if row.delivery_pending else "not_needed"
+
+    async def _merge_once(
+        self, data: schemas.EscalationCreate, created: _Created, actor: str
+    ) -> _Written:
+        """One transaction: the key seen before, else a merge, else a new escalation."""
+        key = data.idempotency_key
+        teen_ref = created.escalation["teen_ref"]
+        now = self.now()
+        async with self.write() as session:
+            own = await session.scalar(
+                select(Escalation.id).where(Escalation.idempotency_key == key)
+            )
+            if own is not None:
+                return _Written("seen", own)
+            merged_before = await session.get(IdempotencyKey, key)
+            if merged_before is not None:
+                return _Written("seen", merged_before.escalation_id, merged=True)
+            # Locked until the commit: concurrent merges into it take turns (PostgreSQL;
+            # SQLite has one writer anyway and ignores FOR UPDATE).
+            row = await session.scalar(
+                select(Escalation)
+                .where(Escalation.teen_ref == teen_ref, Escalation.status != Status.closed.value)
+                .with_for_update()
+            )
+            if row is None:  # closed since the first attempt: a new escalation after all
+                await session.execute(insert(ESCALATIONS).values(created.escalation))
+                await session.execute(insert(EVENTS), created.events)
+                if created.outbox is not None:
+                    await session.execute(insert(OUTBOX).values(created.outbox))
+                return _Written("created", created.escalation["id"])
+            written = self._merge_into(session, row, data, actor, now)
+            session.add(IdempotencyKey(key=key, escalation_id=row.id, created_at=now))
+        return written
+
+    def _merge_into(
+        self,
+        session: AsyncSession,
+        row: Escalation,
+        data: schemas.EscalationCreate,
+        actor: str,
+        now: datetime,
+    ) -> _Written:
+        """Merge a new signal into the teen's active (locked) escalation ``row``.
+
+        Risk only rises; answers are overwritten field by field by the new non-null ones;
+        evidence and reason codes are added to. A hold is only ever released or
+        shortened. A risk raised while waiting is delivered again, at the new place.
+        """
+        old_risk = RiskLevel(row.risk_level)
+        new_risk = RiskLevel(data.risk_level)
+        risk = max(old_risk, new_risk, key=lambda r: r.rank)
+        raised = risk is not old_risk
+        if raised:
+            row.risk_level = risk.value
+            row.priority = risk.rank
+            # The queue's ageing still counts from when the escalation was created.
+            row.queue_score = queue_score(
+                row.created_at.timestamp(), risk, self.settings.aging_step_s
+            )
+
+        new_answers = data.answers.model_dump(mode="json")
+        changed = [
+            name
+            for name, value in new_answers.items()
+            if value is not None and row.answers.get(name) != value
+        ]
+        if changed:
+            row.answers = {**row.answers, **{name: new_answers[name] for name in changed}}
+        reasons = union_capped(row.reason_codes, list(data.reason_codes), schemas.REASONS_MAX)
+        reasons_added = len(set(reasons) - set(row.reason_codes))
+        if reasons != row.reason_codes:
+            row.reason_codes = reasons
+        evidence_added = 0
+        if data.evidence:
+            with sensitive(*(e.matched for e in data.evidence)):
+                old = self.evidence(row) or []
+                evidence = union_capped(
+                    old, [e.model_dump(mode="json") for e in data.evidence], schemas.EVIDENCE_MAX
+                )
+                evidence_added = len([e for e in evidence if e not in old])
+                if evidence_added:
+                    row.evidence_enc = self.privacy.encrypt_json(evidence)
+
+        waiting = row.status in {s.value for s in WAITING}
+        hold_events: list[tuple[str, dict[str, Any]]] = []
+        if waiting and row.held_until is not None:
+            if data.notify_after_s == 0:
+                row.held_until = None
+                hold_events.append(("hold_released", {}))
+            elif now + timedelta(seconds=data.notify_after_s) < row.held_until:
+                row.held_until = now + timedelta(seconds=data.notify_after_s)
+                hold_events.append(("hold_shortened", {"held_until": row.held_until.isoformat()}))
+        released = bool(hold_events) and row.held_until is None
+        deliver = waiting and row.held_until is None and (raised or released)
+        if waiting and (raised or hold_events) and row.next_sla_at is not None:
+            deadline = (row.held_until or now) + sla_delay(risk, self.settings)
+            row.next_sla_at = min(row.next_sla_at, deadline)
+        if deliver:
+            row.delivery_pending = True
+            session.add(
+                Outbox(escalation_id=row.id, queue_score=row.queue_score, created_at=now)
+            )
+
+        session.add(
+            self._event(
+                row.id, actor, "merged", now,
+                risk_from=old_risk.value, risk_to=risk.value, answers_changed=changed,
+                reason_codes_added=reasons_added, evidence_added=evidence_added,
+            )
+        )
+        if raised:
+            session.add(
+                self._event(
+                    row.id, actor, "risk_raised", now,
+                    risk_from=old_risk.value, risk_to=risk.value, priority=risk.rank,
+                )
+            )
+        for kind, detail in hold_events:
+            session.add(self._event(row.id, actor, kind, now, **detail))
+        return _Written(
+            "merged",
+            row.id,
+            enqueue_score=row.queue_score if deliver else None,
+            risk_raised=raised,
         )
 
     async def get(self, escalation_id: str) -> tuple[Escalation, Counsellor | None, list[Any]]:
@@ -436,16 +690,24 @@ class EscalationService:
         return value if isinstance(value, list) else None
 
     async def list_escalations(
-        self, statuses: frozenset[Status], limit: int
+        self, statuses: frozenset[Status], limit: int, held: bool | None = None
     ) -> list[tuple[Escalation, Counsellor | None]]:
-        """Escalations in ``statuses``, in the order counsellors take them."""
+        """Escalations in ``statuses``, in the order counsellors take them.
+
+        ``held``: True only held ones, False none, None both.
+        """
+        query = (
+            select(Escalation, Counsellor)
+            .outerjoin(Counsellor, Counsellor.id == Escalation.claimed_by)
+            .where(Escalation.status.in_([s.value for s in statuses]))
+        )
+        if held is not None:
+            query = query.where(
+                Escalation.held_until.is_not(None) if held else Escalation.held_until.is_(None)
+            )
         async with self.sessions() as session:
             result = await session.execute(
-                select(Escalation, Counsellor)
-                .outerjoin(Counsellor, Counsellor.id == Escalation.claimed_by)
-                .where(Escalation.status.in_([s.value for s in statuses]))
-                .order_by(Escalation.queue_score, Escalation.id)
-                .limit(limit)
+                query.order_by(Escalation.queue_score, Escalation.id).limit(limit)
             )
             return [(e, c) for e, c in result]
 
@@ -479,6 +741,7 @@ class EscalationService:
                     delivery_pending=False,
                     next_sla_at=None,
                     checkin_at=None,
+                    held_until=None,  # a counsellor took it before the hold ended
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -686,6 +949,7 @@ class EscalationService:
                 delivery_pending=False,
                 next_sla_at=None,
                 checkin_at=None,
+                held_until=None,
             )
             session.add(
                 self._event(
@@ -746,7 +1010,8 @@ class EscalationService:
                 return DeliveryOut(
                     escalation=row,
                     counsellor=holder,
-                    token=f"{lease.token}.{stage.value}",
+                    # What was shown: the acknowledgement compares it with SQL then.
+                    token=f"{lease.token}.{stage.value}.{row.priority}",
                     attempt=lease.attempt,
                     audience=AUDIENCE[stage],
                 )
@@ -757,8 +1022,13 @@ class EscalationService:
 
     async def ack(self, escalation_id: str, token: str) -> bool:
         """Acknowledge a delivery; returns whether it was stale (nothing to show)."""
-        redis_token, _, stage_text = token.rpartition(".")
-        if not redis_token or not stage_text.isdigit():
+        # "<redis token>.<rung>.<priority>"; tokens of the release before have no priority.
+        redis_token, stage_text, priority_text = [*token.split(".", 2), "", ""][:3]
+        if not (
+            redis_token
+            and stage_text.isascii() and stage_text.isdigit()
+            and priority_text.isascii() and (priority_text.isdigit() or not priority_text)
+        ):
             raise DomainError(400, "bad_lease_token", "not a lease token from this service")
         if not await self.queue.ack(escalation_id, redis_token):
             async with self.sessions() as session:
@@ -770,6 +1040,7 @@ class EscalationService:
             )
         now = self.now()
         stage = int(stage_text)
+        priority = int(priority_text) if priority_text else None
 
         def record(conn: Connection) -> tuple[str, Any] | None:
             """('requeue', score), ('first', row) or ('again', row); None when stale."""
@@ -777,12 +1048,14 @@ class EscalationService:
                 select(
                     Escalation.status, Escalation.sla_stage, Escalation.queue_score,
                     Escalation.notified_at, Escalation.created_at, Escalation.risk_level,
+                    Escalation.priority,
                 ).where(Escalation.id == escalation_id)
             ).one_or_none()
             if row is None or row.status not in {s.value for s in WAITING}:
                 return None
-            if row.sla_stage != stage:
-                # The ladder climbed while this delivery was out: deliver the new rung too.
+            if row.sla_stage != stage or priority not in (None, row.priority):
+                # The ladder climbed, or the risk rose (a merge), while this delivery was
+                # out: deliver the new state too.
                 conn.execute(
                     insert(OUTBOX).values(
                         escalation_id=escalation_id, queue_score=row.queue_score, created_at=now
@@ -817,6 +1090,89 @@ class EscalationService:
                 max(0.0, (now - value.created_at).total_seconds())
             )
         return False
+
+    # -- safety plans -------------------------------------------------------------------
+
+    def _plan_ref(self, teen_telegram_id: int) -> str:
+        with sensitive(teen_telegram_id):
+            return self.privacy.ref("teen", teen_telegram_id)
+
+    def _plan(self, row: SafetyPlan) -> schemas.SafetyPlan:
+        return schemas.SafetyPlan.model_validate(self.privacy.decrypt_json(row.plan_enc))
+
+    async def put_safety_plan(
+        self, data: schemas.SafetyPlanPut
+    ) -> tuple[schemas.SafetyPlan, datetime]:
+        """Keep (or replace) the teen's own safety plan; only with the teen's consent."""
+        if data.consent is not True:
+            raise DomainError(
+                422, "consent_required", "a safety plan is kept only with the teen's consent"
+            )
+        now = self.now()
+        plan = schemas.SafetyPlan(
+            activities=data.activities, reasons=data.reasons, contacts=data.contacts
+        )
+        teen_ref = self._plan_ref(data.teen_telegram_id)
+        with sensitive(*data.activities, *data.reasons, *data.contacts):
+            plan_enc = self.privacy.encrypt_json(plan.model_dump(mode="json"))
+        for attempt in range(2):
+            try:
+                async with self.write() as session:
+                    row = await session.get(SafetyPlan, teen_ref)
+                    if row is None:
+                        session.add(
+                            SafetyPlan(
+                                teen_ref=teen_ref, plan_enc=plan_enc, consent_at=now,
+                                created_at=now, updated_at=now,
+                            )
+                        )
+                    else:
+                        row.plan_enc = plan_enc
+                        row.consent_at = now
+                        row.updated_at = now
+                break
+            except IntegrityError:
+                if attempt:  # a concurrent first save won: the second try replaces it
+                    raise
+        log.info(
+            "safety_plan.saved",
+            activities_count=len(plan.activities),
+            reasons_count=len(plan.reasons),
+            contacts_count=len(plan.contacts),
+        )
+        return plan, now
+
+    async def read_safety_plan(
+        self, teen_telegram_id: int
+    ) -> tuple[schemas.SafetyPlan, datetime]:
+        """The teen's plan (for /mijnlijst); reading it counts as use for retention."""
+        teen_ref = self._plan_ref(teen_telegram_id)
+        now = self.now()
+        async with self.write() as session:
+            row = await session.get(SafetyPlan, teen_ref)
+            if row is None:
+                raise DomainError(404, "no_plan", "this teen has no safety plan")
+            row.last_read_at = now
+        return self._plan(row), row.updated_at
+
+    async def delete_safety_plan(self, teen_telegram_id: int) -> bool:
+        """Forget the teen's plan (the teen asked); False when there was none."""
+        teen_ref = self._plan_ref(teen_telegram_id)
+        async with self.write() as session:
+            result = await session.execute(
+                delete(SafetyPlan).where(SafetyPlan.teen_ref == teen_ref)
+            )
+        deleted = getattr(result, "rowcount", 0) == 1
+        log.info("safety_plan.deleted", deleted=deleted)
+        return deleted
+
+    async def safety_plan_of(self, row: Escalation) -> schemas.SafetyPlan | None:
+        """The plan of the escalation's teen, for the counsellor (not counted as use)."""
+        if row.teen_ref is None:
+            return None
+        async with self.sessions() as session:
+            plan = await session.get(SafetyPlan, row.teen_ref)
+        return self._plan(plan) if plan is not None else None
 
     # -- who speaks ---------------------------------------------------------------------
 

@@ -66,6 +66,9 @@ class EscalationSettings(CommonSettings):
     fernet_key: SecretStr = Field(default=SecretStr(_DEV_FERNET))
 
     retention_days: int = Field(default=30, ge=1, le=3650)
+    plan_retention_days: int = Field(
+        default=365, ge=1, le=3650, description="a safety plan neither updated nor read"
+    )
     ack_timeout_s: float = Field(default=10.0, gt=0, le=15.0)
     sla_urgent_s: float = Field(default=60.0, gt=0, description="imminent and direct")
     sla_other_s: float = Field(default=300.0, gt=0, description="indirect and distress")

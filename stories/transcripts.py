@@ -199,6 +199,9 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
                            else "utter_trusted_contact_no")
             if risk in ("indirect", "direct", "imminent"):
                 lines += r.say("utter_reduce_means")
+        if later_slot(i, "escalation_id") is not None:  # a heavy message instead of an answer
+            lines += r.say("utter_imminent_now" if slots.get("message_risk") == "imminent"
+                           else "utter_heard_you")
         if later_slot(i, "activities") is not None and later_slot(i, "activity_choice") is None:
             lines += r.say("utter_activity_added")
         asked = later_slot(i, "requested_slot")

@@ -163,9 +163,79 @@ def activity_labels(domain: DomainDict) -> dict[str, str]:
     return labels
 
 
+# Intents that are commands, not answers, when the classifier is sure (a typed "stop").
+_COMMANDS = frozenset({"stop", "ask_help", "my_list", "forget_list"})
+_COMMAND_CONFIDENCE = 0.8
+_QUIET_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
+
+
+def _fresh_private_text(tracker: Tracker) -> str | None:
+    """The teen's latest private message, if this run of the form answers it directly
+    (not a re-ask after an interruption, not an activation after something the bot said)
+    and it is not a command."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            break
+        if kind == "bot" or (kind == "action" and event.get("name") not in _QUIET_ACTIONS):
+            return None
+    else:
+        return None
+    message = tracker.latest_message or {}
+    text = message.get("text")
+    if _in_group(tracker) or not isinstance(text, str) or not text.strip():
+        return None
+    intent = message.get("intent") or {}
+    if text.lstrip().startswith("/") or (
+        intent.get("name") in _COMMANDS
+        and float(intent.get("confidence") or 0) >= _COMMAND_CONFIDENCE
+    ):
+        return None  # the anytime rules answer commands
+    return text
+
+
 class ValidateSafetyPlanForm(FormValidationAction):
     def name(self) -> str:
         return "validate_safety_plan_form"
+
+    async def _extract_text(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """The teen's own words for a free-text question (whatever the classifier thought
+        the intent was). A heavy message is no answer: heard, a counsellor told, and the
+        question again."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        text = _fresh_private_text(tracker)
+        if text is None:
+            return {}
+        risk = conv.verdict_risk(tracker.latest_message or {})
+        if conv.rank(risk) < conv.rank("indirect"):
+            return {slot: text}
+        from bot.actions.handoff import escalate_at
+
+        if risk == "imminent":
+            dispatcher.utter_message(response="utter_imminent_now")
+        else:
+            dispatcher.utter_message(response="utter_heard_you")
+        level = conv.higher(tracker.get_slot("conversation_risk"), risk)
+        escalated = {e["name"]: e["value"] for e in await escalate_at(tracker, level, "form")}
+        return {slot: None, **escalated}
+
+    async def extract_activity_choice(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await self._extract_text("activity_choice", dispatcher, tracker)
+
+    async def extract_contact_names(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await self._extract_text("contact_names", dispatcher, tracker)
+
+    async def extract_reasons(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await self._extract_text("reasons", dispatcher, tracker)
 
     async def required_slots(
         self,

@@ -629,3 +629,69 @@ def test_a_forms_question_is_not_asked_again_after_a_group_message(load_tracker,
     assert names == {a for a in base["actions"] if a.startswith("action_ask_")}
     for name in names:  # every one asks a question the domain has
         assert "utter" + name[len("action"):] in domain["responses"]
+
+
+def _answer(load_tracker, text, intent="neutral", confidence=0.9, risk="none", after=()):
+    tracker = load_tracker("private_activities")
+    tracker.latest_message = {**tracker.latest_message, "text": text,
+                              "intent": {"name": intent, "confidence": confidence},
+                              "crisis": {"risk": risk}}
+    tracker.events += list(after)
+    return tracker
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence", "taken"), [
+    ("activity:cold_water", "stop", 0.42, True),  # a button the classifier misreads
+    ("muziek luisteren", "peer_harm", 0.54, True),  # a short answer misread
+    ("mijn vrienden", "risk_distress", 0.40, True),
+    ("/stop", "stop", 1.0, False),  # commands go to their rules
+    ("stop maar", "stop", 0.93, False),
+    ("/mijnlijst", "my_list", 1.0, False),
+])
+def test_free_text_answers_are_read_whatever_the_intent(
+    load_tracker, domain, client, text, intent, confidence, taken
+):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    dispatcher = CollectingDispatcher()
+    tracker = _answer(load_tracker, text, intent, confidence)
+    got = asyncio.run(ValidateSafetyPlanForm().extract_activity_choice(dispatcher, tracker, domain))
+    assert got == ({"activity_choice": text} if taken else {})
+    # only the requested question is answered
+    assert asyncio.run(ValidateSafetyPlanForm().extract_reasons(dispatcher, tracker, domain)) == {}
+    assert dispatcher.messages == [] and client.calls == []
+
+
+def test_a_heavy_message_is_no_answer_it_is_heard_and_told(load_tracker, domain, client):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    form = ValidateSafetyPlanForm()
+    for risk, said in (("direct", "utter_heard_you"), ("imminent", "utter_imminent_now")):
+        dispatcher = CollectingDispatcher()
+        tracker = _answer(load_tracker, "(zwaar bericht)", "neutral", 0.9, risk)
+        got = asyncio.run(form.extract_activity_choice(dispatcher, tracker, domain))
+        assert got == {"activity_choice": None, "escalation_id": "esc-new"}
+        assert responses(dispatcher.messages) == [said]
+        assert client.calls[-1][1]["risk_level"] == risk
+
+
+def test_an_old_message_is_not_taken_again_after_the_bot_spoke(load_tracker, domain, client):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    after_reask = _answer(load_tracker, "tekenen", after=[
+        {"event": "bot", "timestamp": 31.0, "metadata": {"utter_action": "utter_back_to_question"}},
+    ])
+    assert asyncio.run(ValidateSafetyPlanForm().extract_activity_choice(
+        CollectingDispatcher(), after_reask, domain)) == {}
+    fresh = _answer(load_tracker, "tekenen", after=[
+        {"event": "action", "name": "action_extract_slots", "timestamp": 31.0},
+        {"event": "slot", "name": "chat_type", "value": "private", "timestamp": 31.0},
+    ])
+    assert asyncio.run(ValidateSafetyPlanForm().extract_activity_choice(
+        CollectingDispatcher(), fresh, domain)) == {"activity_choice": "tekenen"}

@@ -158,3 +158,79 @@ def test_a_service_that_is_not_there_fails_fast():
     with pytest.raises(EscalationUnavailable):
         asyncio.run(EscalationClient(f"http://127.0.0.1:{_free_port()}", TOKEN, 1).who_speaks(1))
     assert time.monotonic() - started < 2
+
+
+def _indirect(key: str, teen: int, **extra) -> dict:
+    return {**_body(key, teen), "risk_level": "indirect", "answers": {}, **extra}
+
+
+def test_a_held_escalation_is_released_by_the_answers_and_merged(service):
+    from bot.actions.escalation_client import EscalationClient
+
+    client = EscalationClient(service, TOKEN, 5)
+    held = asyncio.run(client.create(_indirect("rasa:test-hold", 9004, notify_after_s=600)))
+    assert held["created"] is True and held["delivery"] == "held"
+    escalation_id = held["escalation"]["id"]
+    assert held["escalation"]["held_until"] is not None
+    waiting = _call(service, "GET", "/v1/escalations?state=waiting")["escalations"]
+    assert escalation_id not in {e["id"] for e in waiting}  # counsellors not told yet
+    # the answers arrive (the handoff's own key): merged, risk raised, told at once
+    answers = {**_body("rasa:test-hold-answers", 9004), "risk_level": "direct",
+               "answers": {"thoughts_of_suicide": "yes", "has_method": "no"}}
+    merged = asyncio.run(client.create(answers))
+    assert (merged["created"], merged["merged"]) == (False, True)
+    assert merged["escalation"]["id"] == escalation_id
+    detail = _call(service, "GET", f"/v1/escalations/{escalation_id}")
+    assert detail["risk_level"] == "direct" and detail["held_until"] is None
+    assert detail["answers"]["thoughts_of_suicide"] == "yes"
+    waiting = _call(service, "GET", "/v1/escalations?state=waiting")["escalations"]
+    assert escalation_id in {e["id"] for e in waiting}
+
+
+def test_the_teens_list_is_kept_read_and_forgotten(service):
+    from bot.actions.escalation_client import EscalationClient
+
+    client = EscalationClient(service, TOKEN, 5)
+    assert asyncio.run(client.read_plan(9005)) is None
+    plan = {"activities": ["Lang en warm douchen", "tekenen"], "reasons": ["mijn hond"],
+            "contacts": ["mijn tante"]}
+    asyncio.run(client.save_plan(9005, plan))
+    assert asyncio.run(client.read_plan(9005))["plan"] == plan
+    assert asyncio.run(client.delete_plan(9005)) == {"deleted": True}
+    assert asyncio.run(client.read_plan(9005)) is None
+    assert asyncio.run(client.delete_plan(9005)) == {"deleted": False}
+
+
+def test_the_actions_keep_and_show_the_list_through_the_real_service(
+    service, load_tracker, domain
+):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.escalation_client import EscalationClient, set_client
+    from bot.actions.forms import ActionSavePlan
+    from bot.actions.group import ActionGroupReply
+    from bot.actions.plan import ActionShowPlan
+
+    set_client(EscalationClient(service, TOKEN, 5))
+    try:
+        def run(action, tracker):
+            dispatcher = CollectingDispatcher()
+            events = asyncio.run(action.run(dispatcher, tracker, domain))
+            return events, [m.get("response") for m in dispatcher.messages]
+
+        kept = load_tracker("private_activities")
+        kept.slots.update({"keep_plan": "yes", "reasons_to_live": ["mijn hond"]})
+        assert run(ActionSavePlan(), kept)[1][-1] == "utter_plan_kept"
+        events, said = run(ActionShowPlan(), load_tracker("private_activities"))
+        assert said == ["utter_plan_activities", "utter_plan_reasons", "utter_my_plan_footer"]
+        assert events[-1]["value"] == "shown"
+
+        group = load_tracker("group_direct")
+        group.slots.update({"chat_type": "group", "message_risk": "indirect",
+                            "conversation_risk": "indirect"})
+        events, said = run(ActionGroupReply(), group)
+        assert said == ["utter_group_reach_out"]
+        escalation = _call(service, "GET", f"/v1/escalations/{events[-1]['value']}")
+        assert escalation["risk_level"] == "indirect" and escalation["held_until"] is not None
+    finally:
+        set_client(None)

@@ -21,13 +21,13 @@ async def test_an_escalation_goes_from_crisis_to_closed(running: Running) -> Non
     ])
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["created"] is True
+    assert body["created"] is True and body["merged"] is False
     assert body["delivery"] == "queued"
     assert body["counsellor_available"] is True
     assert body["helplines"] == []
     esc = body["escalation"]
     eid = esc["id"]
-    assert esc["status"] == "queued"
+    assert esc["status"] == "queued" and esc["held_until"] is None
     assert esc["risk_level"] == "imminent" and esc["priority"] == 4
     assert len(esc["teen_ref"]) == 64 and "1001" not in esc["teen_ref"]
 
@@ -139,9 +139,9 @@ async def test_an_escalation_goes_from_crisis_to_closed(running: Running) -> Non
 async def test_the_queue_lists_by_risk_then_age(running: Running) -> None:
     await running.counsellor("anna")
     ids = {}
-    for key, risk in [("a", "distress"), ("b", "direct"), ("c", "imminent"), ("d", "indirect"),
-                      ("e", "direct")]:
-        ids[key] = (await running.create(key, risk)).json()["escalation"]["id"]
+    for teen, (key, risk) in enumerate([("a", "distress"), ("b", "direct"), ("c", "imminent"),
+                                        ("d", "indirect"), ("e", "direct")]):
+        ids[key] = (await running.create(key, risk, teen=teen)).json()["escalation"]["id"]
     listed = (await running.client.get("/v1/escalations?state=waiting")).json()["escalations"]
     assert [e["id"] for e in listed] == [ids[k] for k in ("c", "b", "e", "d", "a")]
     metrics = (await running.client.get("/metrics")).text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
 from alembic import command
@@ -13,7 +15,7 @@ from escalation.settings import async_database_url, sync_database_url
 
 TABLES = {
     "counsellors", "escalations", "escalation_events", "conversation_messages", "outbox",
-    "purge_runs",
+    "purge_runs", "idempotency_keys", "safety_plans",
 }
 
 
@@ -94,3 +96,86 @@ def test_sqlite_runs_with_wal_and_foreign_keys(sqlite_url: str) -> None:
 )
 def test_database_urls_get_an_asyncio_driver(given: str, expected: str) -> None:
     assert async_database_url(given) == expected
+
+
+def test_0003_leaves_one_active_escalation_per_teen_and_goes_back_down(
+    database_url: str,
+) -> None:
+    """A database with several active escalations for one teen (possible before 0003)."""
+    from sqlalchemy.exc import IntegrityError
+
+    db.upgrade(database_url, "0002")
+    engine = create_engine(sync_database_url(async_database_url(database_url)))
+    insert = text(
+        "INSERT INTO escalations (id, idempotency_key, teen_ref, group_ref, country, "
+        "risk_level, priority, queue_score, reason_codes, answers, status, delivery_pending, "
+        "sla_stage, created_at) VALUES (:id, :id, :teen, 'g', 'BE', :risk, :rank, :score, "
+        "'[]', '{}', :status, true, 0, CURRENT_TIMESTAMP)"
+    )
+    ranks = {"distress": 1, "indirect": 2, "direct": 3, "imminent": 4}
+
+    def add(conn: Any, eid: str, teen: str, risk: str, score: float, status: str) -> None:
+        conn.execute(insert, {"id": eid, "teen": teen, "risk": risk, "rank": ranks[risk],
+                              "score": score, "status": status})
+
+    try:
+        with engine.begin() as conn:
+            add(conn, "a1", "teen-a", "indirect", 100, "queued")
+            add(conn, "a2", "teen-a", "direct", 50, "notified")  # first in the queue
+            add(conn, "a3", "teen-a", "imminent", 10, "closed")  # closed: not counted
+            add(conn, "b1", "teen-b", "distress", 70, "claimed")  # held by a counsellor
+            add(conn, "b2", "teen-b", "imminent", 5, "queued")
+            add(conn, "c1", "teen-c", "direct", 30, "queued")
+        db.upgrade(database_url)
+        with engine.connect() as conn:
+            rows = {
+                r.id: r for r in conn.execute(text(
+                    "SELECT id, risk_level, priority, queue_score, status, outcome, "
+                    "delivery_pending FROM escalations"
+                ))
+            }
+            events = conn.execute(text(
+                "SELECT escalation_id, actor, kind, detail FROM escalation_events "
+                "ORDER BY escalation_id"
+            )).all()
+        kept = {eid: (r.risk_level, r.priority, r.queue_score, r.status)
+                for eid, r in rows.items() if r.status != "closed"}
+        assert kept == {
+            "a2": ("direct", 3, 50, "notified"),
+            "b1": ("imminent", 4, 5, "claimed"),
+            "c1": ("direct", 3, 30, "queued"),
+        }
+        for eid in ("a1", "b2"):
+            assert (rows[eid].status, rows[eid].outcome) == ("closed", "duplicate")
+            assert not rows[eid].delivery_pending
+        details = {e.escalation_id: e for e in events}
+        assert set(details) == {"a1", "b2"}
+        assert details["a1"].kind == "closed" and details["a1"].actor == "system:migration"
+        detail = details["b2"].detail
+        assert (json.loads(detail) if isinstance(detail, str) else detail) == {
+            "outcome": "duplicate", "merged_into": "b1"
+        }
+
+        # The database itself refuses a second active escalation for a teen.
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            add(conn, "c2", "teen-c", "distress", 1, "queued")
+        with engine.begin() as conn:
+            add(conn, "c3", "teen-c", "distress", 1, "closed")
+
+        db.downgrade(database_url, "0002")
+        assert _tables(database_url) == TABLES - {"idempotency_keys", "safety_plans"} | {
+            "alembic_version"
+        }
+        columns = {c["name"] for c in inspect(engine).get_columns("escalations")}
+        assert "held_until" not in columns and "priority" in columns
+        assert "plans_deleted" not in {
+            c["name"] for c in inspect(engine).get_columns("purge_runs")
+        }
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM escalations")).scalar_one() == 7
+        db.upgrade(database_url)
+        command.check(db.alembic_config(database_url))
+    finally:
+        engine.dispose()
+    db.downgrade(database_url)
+    assert _tables(database_url) == {"alembic_version"}

@@ -30,7 +30,7 @@ def _dump(database_url: str) -> str:
     out = []
     with engine.connect() as conn:
         for table in ("escalations", "escalation_events", "conversation_messages", "outbox",
-                      "counsellors", "purge_runs"):
+                      "counsellors", "purge_runs", "idempotency_keys", "safety_plans"):
             for row in conn.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
                 out.append(json.dumps([str(v) for v in row]))
     engine.dispose()
@@ -126,6 +126,11 @@ async def test_no_text_or_telegram_id_reaches_the_logs(running: Running) -> None
         await running.counsellor("anna")
         r = await running.create("log-1", "imminent", teen=TEEN, group_chat_id=GROUP)
         eid = r.json()["escalation"]["id"]
+        merged = await running.create(
+            "log-2", "imminent", teen=TEEN, group_chat_id=GROUP,
+            evidence=[{"source": "lexicon", "code": "direct.time", "matched": SECRET_WORDS}],
+        )
+        assert merged.json()["merged"] is True
         await running.claim(eid, "anna")
         await running.client.post(
             f"/v1/escalations/{eid}/messages", json={"author": "teen", "text": SECRET_WORDS}
@@ -137,5 +142,19 @@ async def test_no_text_or_telegram_id_reaches_the_logs(running: Running) -> None
         configure_logging("INFO", "json")
     logged = buffer.getvalue()
     assert "escalation.created" in logged  # the logs were captured
+    assert "escalation.merged" in logged
     for secret in (str(TEEN), str(GROUP), "leven", "Counsellor anna"):
         assert secret not in logged
+
+
+def test_tables_with_personal_data_say_so() -> None:
+    from escalation.models import Base
+
+    for table in Base.metadata.tables.values():
+        personal = [
+            c.name for c in table.columns
+            if c.name.endswith("_enc") or c.name in {"teen_ref", "display_name"}
+        ]
+        for column in personal:
+            assert column in table.info.get("personal", ""), (table.name, column)
+    assert "safety_plans" in Base.metadata.tables

@@ -25,6 +25,7 @@ def test_defaults_work_locally_without_configuration() -> None:
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.database_url.endswith("var/escalation.sqlite3")
     assert (settings.host, settings.port, settings.retention_days) == ("127.0.0.1", 8000, 30)
+    assert settings.plan_retention_days == 365
     assert (settings.sla_urgent_s, settings.sla_other_s, settings.ack_timeout_s) == (60, 300, 10)
 
 
@@ -38,11 +39,13 @@ def test_own_settings_are_prefixed_and_shared_ones_are_not(
     monkeypatch.setenv("ESCALATION_FERNET_KEY", "a-real-fernet-secret")
     monkeypatch.setenv("ESCALATION_DATABASE_URL", "postgresql://esc@db/escalation")
     monkeypatch.setenv("ESCALATION_RETENTION_DAYS", "14")
+    monkeypatch.setenv("ESCALATION_PLAN_RETENTION_DAYS", "90")
     monkeypatch.setenv("DATABASE_URL", "sqlite:///not-ours.db")  # unprefixed: not read
     settings = EscalationSettings()
     assert settings.app_env == "test" and settings.log_level == "DEBUG"
     assert settings.database_url == "postgresql+psycopg://esc@db/escalation"
     assert settings.retention_days == 14
+    assert settings.plan_retention_days == 90
 
 
 @pytest.mark.parametrize("secret", ["service_token", "hmac_key", "fernet_key"])
