@@ -1,8 +1,9 @@
 """Train the full model (NLU + dialogue) only when nothing matches, cached outside the repo.
 
-The dialogue policies live in ``stories/policies.yml`` until they are merged into
-``config.yml``; the config Rasa trains with is built here from ``config.yml``'s
-``recipe``, ``language``, ``assistant_id`` and ``pipeline`` plus those policies.
+The dialogue policies live in ``stories/policies.yml`` with the components the full
+model adds to ``config.yml``'s pipeline (``dialogue_pipeline``: the NLU-only model that
+``nlu/`` evaluates stays as it is); the config Rasa trains with is built here from
+``config.yml``'s ``recipe``, ``language``, ``assistant_id`` and ``pipeline`` plus those.
 The cache reuses the NLU model's (``nlu.train``): the same directory and lock, and a
 hash of the NLU inputs (``nlu.train.model_hash``) combined with the domain, rules,
 stories, forms and policies::
@@ -41,17 +42,19 @@ POLICIES = STORIES / "policies.yml"
 # second time as NLU data and warn about duplicates; not stories/tests: test stories).
 DATA_PARTS = ("rules", "stories", "forms")
 # Besides the NLU inputs, everything whose change must give a new dialogue model.
-_HASHED_GLOBS = ((STORIES, "domain/*.yml"), (STORIES, "rules/*.yml"), (STORIES, "stories/*.yml"),
+_HASHED_GLOBS = ((STORIES, "dialogue_intent.py"), (STORIES, "domain/*.yml"),
+                 (STORIES, "rules/*.yml"), (STORIES, "stories/*.yml"),
                  (STORIES, "forms/*.yml"))
 _CONFIG_KEYS = ("recipe", "language", "assistant_id", "pipeline")
 
 
 def merged_config() -> dict:
-    """config.yml's pipeline with the protocol's policies."""
+    """config.yml's pipeline plus the dialogue's components, with the protocol's policies."""
     base = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    policies = yaml.safe_load(POLICIES.read_text(encoding="utf-8"))["policies"]
+    dialogue = yaml.safe_load(POLICIES.read_text(encoding="utf-8"))
     merged = {key: base[key] for key in _CONFIG_KEYS if key in base}
-    merged["policies"] = policies
+    merged["pipeline"] = [*merged["pipeline"], *dialogue.get("dialogue_pipeline", [])]
+    merged["policies"] = dialogue["policies"]
     return merged
 
 

@@ -140,6 +140,8 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
     risk = str(slots.get("conversation_risk") or "indirect")  # as the actions read it
     if action == "action_listen":
         return ["_(de bot zegt niets)_"]
+    if action == "action_counsellor_took_over":
+        return ["_(een hulpverlener heeft het gesprek overgenomen: de vragen stoppen)_"]
     if action == "utter_imminent_now":
         slots["_numbers_given"] = True
     if action.startswith("utter_"):

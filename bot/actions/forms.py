@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -58,10 +58,16 @@ def _items(text: str, limit: int, max_chars: int) -> list[str]:
     return items[:limit]
 
 
+def _counsellor_holds(tracker: Tracker) -> bool:
+    return bool(tracker.get_slot("speaker") == "counsellor")
+
+
 class ActionValidateSlotMappings(Action):
     """Runs after every slot extraction: a message in the group is never an answer to
-    a question asked in the private chat ("ja" to someone else there is not a yes), so
-    the answer slots a group message would fill are refused before any form sees them.
+    a question asked in the private chat ("ja" to someone else there is not a yes), and
+    a private message while a counsellor holds the conversation is for the counsellor,
+    so the answer slots such a message would fill are refused before any form sees them
+    (the form then rejects, and its rule closes it: forms/*.yml).
     """
 
     def name(self) -> str:
@@ -70,16 +76,33 @@ class ActionValidateSlotMappings(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if not _in_group(tracker):
+        if not _in_group(tracker) and not _counsellor_holds(tracker):
             return []
         return [SlotSet(slot, None) for slot in tracker.slots_to_validate()
                 if slot in FORM_ANSWER_SLOTS]
 
 
+class ActionCounsellorTookOver(Action):
+    """A counsellor took over while a form was open: the form closes quietly and the
+    protocol counts as done (``flow_step: stay``). The answers given so far stay (the
+    escalation has them); when the counsellor hands back, the bot does not start the
+    questions again after a human has talked with the teen: it stays, and something
+    heavy again is still heard and escalated (rules/private.yml)."""
+
+    def name(self) -> str:
+        return "action_counsellor_took_over"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("flow_step", "stay")]
+
+
 class _AskOnce(Action):
     """Asks a form's question (``utter_ask_<form>_<slot>``), except right after a message in
     the group: a form that is open in the private chat runs again after a group message
-    (so that it waits for the next private answer) and must not ask its question again."""
+    (so that it waits for the next private answer) and must not ask its question again;
+    and never while a counsellor holds the conversation."""
 
     form = ""
     slot = ""
@@ -90,7 +113,7 @@ class _AskOnce(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if not _in_group(tracker):
+        if not _in_group(tracker) and not _counsellor_holds(tracker):
             dispatcher.utter_message(response=f"utter_ask_{self.form}_{self.slot}")
         return []
 
@@ -183,7 +206,8 @@ def _fresh_private_text(tracker: Tracker) -> str | None:
         return None
     message = tracker.latest_message or {}
     text = message.get("text")
-    if _in_group(tracker) or not isinstance(text, str) or not text.strip():
+    if _in_group(tracker) or _counsellor_holds(tracker) or not isinstance(text, str) \
+            or not text.strip():
         return None
     intent = message.get("intent") or {}
     if text.lstrip().startswith("/") or (

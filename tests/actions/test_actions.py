@@ -516,6 +516,37 @@ def test_a_group_message_never_fills_a_private_answer(load_tracker, domain):
     assert run(ActionValidateSlotMappings(), private, domain) == ([], [])
 
 
+def test_a_counsellor_who_takes_over_closes_the_form_quietly(load_tracker, domain):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import (
+        ASK_ACTIONS,
+        ActionCounsellorTookOver,
+        ActionValidateSlotMappings,
+        ValidateSafetyPlanForm,
+    )
+
+    # the answer a message would give is refused: it is for the counsellor
+    tracker = load_tracker("private_no_plan")
+    tracker.slots["speaker"] = "counsellor"
+    tracker.events.append({"event": "slot", "name": "thoughts", "value": "yes", "timestamp": 99.0})
+    tracker.slots["thoughts"] = "yes"
+    assert run(ActionValidateSlotMappings(), tracker, domain) == ([slot("thoughts", None)], [])
+    # no question asked, no free text taken as an answer
+    ask = next(a() for a in ASK_ACTIONS
+               if a().name() == "action_ask_direct_questions_form_thoughts")
+    assert run(ask, tracker, domain) == ([], [])
+    typed = _answer(load_tracker, "tekenen")
+    typed.slots["speaker"] = "counsellor"
+    assert asyncio.run(ValidateSafetyPlanForm().extract_activity_choice(
+        CollectingDispatcher(), typed, domain)) == {}
+    # the form closes and the protocol counts as done
+    assert run(ActionCounsellorTookOver(), tracker, domain) == ([
+        {"event": "active_loop", "timestamp": None, "name": None},
+        slot("requested_slot", None), slot("flow_step", "stay"),
+    ], [])
+
+
 # -- /mijnlijst ---------------------------------------------------------------------------
 
 def test_my_list_shows_the_kept_list(load_tracker, domain, client):

@@ -2,7 +2,8 @@
 
 The service runs as a subprocess from the Python 3.11 environment
 (``.venv/bin/python -m escalation serve``) on SQLite in a temporary folder, with a
-``redis-server`` of its own on a free port; both are stopped after the module.
+``redis-server`` of its own on a free port (tests/stack.py); both are stopped after
+the module.
 Skipped (failed under CI=true) when the 3.11 environment or redis-server is missing.
 """
 
@@ -10,88 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import socket
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests import stack
+
 pytestmark = pytest.mark.rasa
 
 ROOT = Path(__file__).resolve().parents[2]
 PY311 = ROOT / ".venv" / "bin" / "python"
-TOKEN = "actions-test-token-7f3a9c1e5b"
-
-
-def _unavailable(what: str) -> None:
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"CI=true and {what}", pytrace=False)
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("did not become ready")
+TOKEN = stack.SERVICE_TOKEN
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    redis_binary = shutil.which("redis-server")
-    if redis_binary is None or not PY311.exists():
-        _unavailable("needs redis-server and the 3.11 environment (.venv)")
     workdir = tmp_path_factory.mktemp("escalation")
-    redis_port, port = _free_port(), _free_port()
-    redis = subprocess.Popen(
-        [redis_binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
-    )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ESCALATION_", "SENTRY_"))},
-        "APP_ENV": "test",
-        "LOG_LEVEL": "WARNING",
-        "ESCALATION_PORT": str(port),
-        "ESCALATION_DATABASE_URL": f"sqlite:///{workdir}/e.sqlite3",
-        "ESCALATION_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "ESCALATION_SERVICE_TOKEN": TOKEN,
-        "ESCALATION_HMAC_KEY": "actions-test-hmac-key-51c0d2e8a4",
-        "ESCALATION_FERNET_KEY": "actions-test-fernet-secret-9b7e61",
-        # A shift all day, so that "no one on duty" depends only on the counsellors.
-        "ESCALATION_SERVICE_START": "00:00",
-        "ESCALATION_SERVICE_END": "23:59",
-    }
-    with open(workdir / "service.log", "wb") as log:
-        server = subprocess.Popen(
-            [str(PY311), "-m", "escalation", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
-        try:
-            _wait(f"http://127.0.0.1:{port}/readyz", server)
-            yield f"http://127.0.0.1:{port}"
-        except RuntimeError as error:
-            pytest.fail(f"escalation service: {error}; see {workdir / 'service.log'}")
-        finally:
-            server.terminate()
-            redis.terminate()
-            server.wait(10)
-            redis.wait(10)
+    try:
+        with stack.redis(workdir) as redis_url, stack.escalation_service(
+            workdir, redis_url, LOG_LEVEL="WARNING"
+        ) as base:
+            yield base
+    except stack.StackError as error:
+        stack.unavailable(f"escalation service: {error}")
 
 
 def _call(base: str, method: str, path: str, body: dict | None = None, **headers: str) -> dict:
@@ -156,7 +100,8 @@ def test_a_service_that_is_not_there_fails_fast():
 
     started = time.monotonic()
     with pytest.raises(EscalationUnavailable):
-        asyncio.run(EscalationClient(f"http://127.0.0.1:{_free_port()}", TOKEN, 1).who_speaks(1))
+        nowhere = f"http://127.0.0.1:{stack.free_port()}"
+        asyncio.run(EscalationClient(nowhere, TOKEN, 1).who_speaks(1))
     assert time.monotonic() - started < 2
 
 

@@ -1,0 +1,177 @@
+"""The protocol end to end, with every real part but Telegram.
+
+A ``redis-server`` and the escalation service (Python 3.11, SQLite), the Rasa action
+server and the Rasa server with the trained full model, each a process on a free port
+(tests/stack.py). Messages go in as the gateway will send them (the REST channel, one
+conversation per teen, the metadata of stories/README.md); the real NLU reads them, the
+real policies choose, the real actions call the real service over HTTP.
+
+The Rasa server runs as ``make run`` starts it (``python -m stories.server``) but at
+``--debug``, and every process logs JSON at DEBUG: the last test reads all four logs and
+finds none of the teens' words (plain ``rasa run --debug`` prints them).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import stack
+
+pytestmark = pytest.mark.rasa
+
+GROUP = -1001234567890
+SENTINEL = "zeepbel42"  # in the teens' messages; must never reach a log
+SENT: list[str] = []
+
+
+@dataclass
+class Stack:
+    rasa: str
+    escalation: str
+    workdir: Path
+
+    def say(self, teen: int, text: str, chat_type: str = "private") -> list[dict]:
+        """One message from a teen, as the gateway sends it; the bot's answers."""
+        SENT.append(text)
+        metadata = {"chat_type": chat_type, "country": "BE", "teen_telegram_id": teen}
+        if chat_type == "group":
+            metadata["group_chat_id"] = GROUP
+        return _post(f"{self.rasa}/webhooks/rest/webhook",
+                     {"sender": f"teen-{teen}", "message": text, "metadata": metadata})
+
+    def service(self, method: str, path: str, body: dict | None = None,
+                counsellor: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {stack.SERVICE_TOKEN}"}
+        if counsellor:
+            headers["X-Counsellor-Id"] = counsellor
+        return _post(self.escalation + path, body, headers, method)
+
+    def escalation_of(self, teen: int) -> dict | None:
+        found = self.service("POST", "/v1/who-speaks", {"teen_telegram_id": teen})
+        if not found["escalation_id"]:
+            return None
+        return self.service("GET", f"/v1/escalations/{found['escalation_id']}")
+
+
+def _post(url: str, body: dict | None, headers: dict | None = None,
+          method: str = "POST") -> dict | list:
+    data = None if method == "GET" else json.dumps(body or {}).encode()
+    request = urllib.request.Request(  # noqa: S310 (the test's own loopback servers)
+        url, data=data, method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory) -> Iterator[Stack]:
+    from stories.model import ensure_model
+
+    model = ensure_model(num_threads=2)
+    workdir = tmp_path_factory.mktemp("stack")
+    try:
+        with ExitStack() as processes:
+            redis_url = processes.enter_context(stack.redis(workdir))
+            escalation = processes.enter_context(stack.escalation_service(workdir, redis_url))
+            actions = processes.enter_context(stack.action_server(workdir, escalation))
+            rasa = processes.enter_context(stack.rasa_server(workdir, model, actions))
+            yield Stack(rasa, escalation, workdir)
+    except stack.StackError as error:
+        stack.unavailable(str(error))
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [r.get("text", "") for r in replies]
+
+
+def test_a_worrying_group_message_opens_the_private_talk_and_reaches_a_counsellor(live):
+    teen = 7001
+    replies = live.say(teen, f"ik zie het echt niet meer zitten {SENTINEL}", "group")
+    # one caring line with the private-chat button; nothing of the teen's words
+    assert len(replies) == 1
+    assert replies[0]["buttons"] == [{"title": "Open een privégesprek",
+                                      "payload": "deeplink:private"}]
+    assert SENTINEL not in replies[0]["text"] and "zitten" not in replies[0]["text"]
+    escalation = live.escalation_of(teen)
+    assert escalation is not None and escalation["group_ref"]
+    assert escalation["risk_level"] in ("indirect", "direct")
+
+    opening = texts(live.say(teen, "/greet"))
+    assert opening[-1].endswith("Heb je eraan gedacht jezelf te doden?")
+
+    # answers as emoji, a rope emoji that is no /stop, a message nobody can place
+    method = texts(live.say(teen, "👍"))
+    assert len(method) == 2 and "eerlijk" in method[0].lower()  # thanks, whatever the answer
+    assert "hoe je het zou doen" in method[1] or "op welke manier" in method[1]
+    again = texts(live.say(teen, "🪢"))
+    assert len(again) == 2 and ("hoe je het zou doen" in again[1] or "manier" in again[1])
+    time_question = texts(live.say(teen, "👎🏽"))
+    assert time_question and "moment" in time_question[-1]
+    back = texts(live.say(teen, "..."))
+    assert len(back) == 2 and "moment" in back[-1]
+    place = texts(live.say(teen, "nee"))
+    assert place and "plek" in place[-1]
+    handoff = texts(live.say(teen, "nee"))
+    assert handoff, "the handoff says what happens next"
+
+    escalation = live.escalation_of(teen)
+    assert escalation["answers"] == {"thoughts_of_suicide": "yes", "has_method": "no",
+                                     "has_time": "no", "has_place": "no"}
+    assert escalation["risk_level"] == "direct"
+    assert escalation["held_until"] is None  # the answers released any hold
+
+
+def test_a_plan_after_the_questions_raises_the_escalation_to_imminent(live):
+    teen = 7002
+    live.say(teen, "ik wil dood, ik kan niet meer", "group")
+    live.say(teen, "/greet")
+    for answer in ("ja", "nee", "nee", "nee"):
+        live.say(teen, answer)
+    assert live.escalation_of(teen)["risk_level"] == "direct"
+    now = texts(live.say(teen, "ik heb de pillen al klaargelegd voor vanavond"))
+    assert any("112" in t for t in now)
+    assert live.escalation_of(teen)["risk_level"] == "imminent"
+
+
+def test_while_a_counsellor_holds_the_conversation_the_bot_is_quiet(live):
+    teen = 7003
+    live.say(teen, "ik wil er gewoon niet meer zijn", "group")
+    live.say(teen, "/greet")
+    escalation = live.escalation_of(teen)
+    live.service("PUT", "/v1/counsellors/anna", {"display_name": "Anna", "on_duty": True,
+                                                 "high_risk_trained": True})
+    live.service("POST", f"/v1/escalations/{escalation['id']}/claim", counsellor="anna")
+    assert live.say(teen, "ja") == []
+    assert live.say(teen, f"ik weet niet wat ik moet zeggen {SENTINEL}") == []
+    helplines = texts(live.say(teen, "/ask_help"))  # /hulp still works
+    assert any("1813" in t for t in helplines)
+    live.service("POST", f"/v1/escalations/{escalation['id']}/release", counsellor="anna")
+    assert live.say(teen, "hallo?") != []  # handed back: the bot speaks again
+
+
+def test_a_message_of_nothing_but_noise_in_a_group_gets_no_reply(live):
+    for text in ("...", "😂😂", "wie gaat er mee naar de cinema"):
+        assert live.say(7004, text, "group") == []
+    assert live.escalation_of(7004) is None
+
+
+def test_no_process_logs_the_teens_words(live):
+    logs = {p.name: p.read_text("utf-8", "replace") for p in live.workdir.glob("*.log")}
+    assert {"escalation.log", "actions.log", "rasa.log"} <= set(logs)
+    for name, text in logs.items():
+        assert SENTINEL not in text, name
+        for sent in SENT:
+            if len(sent) > 12:  # long enough not to match by chance ("nee", "...")
+                assert sent not in text, (name, sent)
+    # Rasa's own events went through our JSON chain (after Rasa's colour codes).
+    records = [json.loads(line[line.index('{"event"'):]) for line in logs["rasa.log"].splitlines()
+               if '{"event"' in line]
+    assert any(str(r.get("logger", "")).startswith("rasa.") for r in records)
