@@ -189,7 +189,12 @@ def activity_labels(domain: DomainDict) -> dict[str, str]:
 # Intents that are commands, not answers, when the classifier is sure (a typed "stop").
 _COMMANDS = frozenset({"stop", "ask_help", "my_list", "forget_list"})
 _COMMAND_CONFIDENCE = 0.8
-_QUIET_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
+# Actions between the teen's message and a form's validation that say nothing: Rasa
+# runs the validation on a copy of the tracker that ends with the form's own
+# ActionExecuted (rasa/core/actions/forms.py, _temporary_tracker).
+_QUIET_ACTIONS = frozenset({
+    "action_listen", "action_extract_slots", "direct_questions_form", "safety_plan_form",
+})
 
 
 def _fresh_private_text(tracker: Tracker) -> str | None:
@@ -245,6 +250,33 @@ class ValidateSafetyPlanForm(FormValidationAction):
         level = conv.higher(tracker.get_slot("conversation_risk"), risk)
         escalated = {e["name"]: e["value"] for e in await escalate_at(tracker, level, "form")}
         return {slot: None, **escalated}
+
+    async def _not_an_answer(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """A yes/no question (a trusted person, keeping the list) answered with something
+        else: a kind word, and the question again. Returning the empty slot (rather than
+        nothing) keeps the form running instead of rejecting to a rule."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        if slot in tracker.slots_to_validate() or tracker.get_slot(slot) is not None:
+            return {}  # the buttons' or the classifier's answer filled it
+        if _fresh_private_text(tracker) is None:
+            return {}
+        if conv.rank(conv.verdict_risk(tracker.latest_message or {})) >= conv.rank("indirect"):
+            return {}  # heavy: the form's rules hear it and tell a counsellor
+        dispatcher.utter_message(response="utter_back_to_question")
+        return {slot: None}
+
+    async def extract_trusted_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await self._not_an_answer("trusted_contact", dispatcher, tracker)
+
+    async def extract_keep_plan(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await self._not_an_answer("keep_plan", dispatcher, tracker)
 
     async def extract_activity_choice(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -667,7 +667,13 @@ def _answer(load_tracker, text, intent="neutral", confidence=0.9, risk="none", a
     tracker.latest_message = {**tracker.latest_message, "text": text,
                               "intent": {"name": intent, "confidence": confidence},
                               "crisis": {"risk": risk}}
-    tracker.events += list(after)
+    # What Rasa's form adds to the copy of the tracker it validates on
+    # (rasa/core/actions/forms.py, _temporary_tracker): its slot and its own action.
+    tracker.events += [
+        {"event": "slot", "name": "requested_slot", "value": tracker.slots["requested_slot"]},
+        {"event": "action", "name": "safety_plan_form"},
+        *after,
+    ]
     return tracker
 
 
@@ -693,6 +699,27 @@ def test_free_text_answers_are_read_whatever_the_intent(
     # only the requested question is answered
     assert asyncio.run(ValidateSafetyPlanForm().extract_reasons(dispatcher, tracker, domain)) == {}
     assert dispatcher.messages == [] and client.calls == []
+
+
+def test_a_yes_no_question_answered_otherwise_is_asked_again_kindly(load_tracker, domain):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    form = ValidateSafetyPlanForm()
+    for slot in ("trusted_contact", "keep_plan"):
+        tracker = _answer(load_tracker, "hmm moeilijke vraag", intent="neutral")
+        tracker.slots.update({"requested_slot": slot, slot: None})
+        dispatcher = CollectingDispatcher()
+        extract = getattr(form, f"extract_{slot}")
+        assert asyncio.run(extract(dispatcher, tracker, domain)) == {slot: None}
+        assert responses(dispatcher.messages) == ["utter_back_to_question"]
+        # an answer the buttons or the classifier gave, or a heavy message: left alone
+        tracker.slots[slot] = "yes"
+        assert asyncio.run(extract(CollectingDispatcher(), tracker, domain)) == {}
+        heavy = _answer(load_tracker, "zwaar", intent="risk_direct", risk="direct")
+        heavy.slots.update({"requested_slot": slot, slot: None})
+        assert asyncio.run(extract(CollectingDispatcher(), heavy, domain)) == {}
 
 
 def test_a_heavy_message_is_no_answer_it_is_heard_and_told(load_tracker, domain, client):

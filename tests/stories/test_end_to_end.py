@@ -106,6 +106,8 @@ def test_a_worrying_group_message_opens_the_private_talk_and_reaches_a_counsello
 
     opening = texts(live.say(teen, "/greet"))
     assert opening[-1].endswith("Heb je eraan gedacht jezelf te doden?")
+    # a "ja" to someone else in the group is no answer, and the question is not repeated
+    assert live.say(teen, "ja haha zeker", "group") == []
 
     # answers as emoji, a rope emoji that is no /stop, a message nobody can place
     method = texts(live.say(teen, "👍"))
@@ -155,6 +157,32 @@ def test_while_a_counsellor_holds_the_conversation_the_bot_is_quiet(live):
     assert any("1813" in t for t in helplines)
     live.service("POST", f"/v1/escalations/{escalation['id']}/release", counsellor="anna")
     assert live.say(teen, "hallo?") != []  # handed back: the bot speaks again
+
+
+def test_distress_in_the_group_then_the_teens_own_list_kept_and_shown(live):
+    teen = 7005
+    replies = live.say(teen, "ik slaap al weken slecht en alles is me te veel", "group")
+    assert len(replies) == 1 and replies[0]["buttons"][0]["payload"] == "deeplink:private"
+    assert live.escalation_of(teen) is None  # distress once: no counsellor yet
+    opening = live.say(teen, "/greet")
+    assert opening[-1]["buttons"][0]["payload"] == "/affirm"  # a trusted person?
+    names = live.say(teen, "ja, mijn mentor")
+    assert names[-1]["buttons"] == [{"title": "Overslaan", "payload": "plan:skip"}]
+    activities = live.say(teen, f"mijn mentor {SENTINEL}")
+    assert "activity:cold_water" in {b["payload"] for b in activities[-1]["buttons"]}
+    live.say(teen, "activity:cold_water")
+    live.say(teen, "tekenen")  # their own idea, whatever the classifier makes of it
+    reasons = live.say(teen, "activity:done")
+    assert reasons[-1]["buttons"] == [{"title": "Overslaan", "payload": "plan:skip"}]
+    keep = live.say(teen, "mijn hond")
+    assert {b["payload"] for b in keep[-1]["buttons"]} == {"/affirm", "/deny"}
+    kept = texts(live.say(teen, "/affirm"))
+    assert any("/mijnlijst" in t for t in kept)  # kept, and how to see it again
+    plan = live.service("POST", "/v1/safety-plans/read", {"teen_telegram_id": teen})["plan"]
+    assert plan == {"activities": ["Ijskoud water drinken", "tekenen"],
+                    "reasons": ["mijn hond"], "contacts": [f"mijn mentor {SENTINEL}"]}
+    shown = "\n".join(texts(live.say(teen, "/my_list")))
+    assert "tekenen" in shown and "mijn hond" in shown
 
 
 def test_a_message_of_nothing_but_noise_in_a_group_gets_no_reply(live):
