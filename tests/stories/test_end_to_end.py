@@ -171,6 +171,10 @@ def test_distress_in_the_group_then_the_teens_own_list_kept_and_shown(live):
     activities = live.say(teen, f"mijn mentor {SENTINEL}")
     assert "activity:cold_water" in {b["payload"] for b in activities[-1]["buttons"]}
     live.say(teen, "activity:cold_water")
+    # something heavy while making the list: heard, a counsellor told, the list goes on
+    heavy = live.say(teen, "eigenlijk wil ik er gewoon niet meer zijn")
+    assert len(heavy) >= 2 and "activity:done" in {b["payload"] for b in heavy[-1]["buttons"]}
+    assert live.escalation_of(teen)["risk_level"] in ("indirect", "direct")
     live.say(teen, "tekenen")  # their own idea, whatever the classifier makes of it
     reasons = live.say(teen, "activity:done")
     assert reasons[-1]["buttons"] == [{"title": "Overslaan", "payload": "plan:skip"}]
