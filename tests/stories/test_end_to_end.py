@@ -141,6 +141,10 @@ def test_a_plan_after_the_questions_raises_the_escalation_to_imminent(live):
     now = texts(live.say(teen, "ik heb de pillen al klaargelegd voor vanavond"))
     assert any("112" in t for t in now)
     assert live.escalation_of(teen)["risk_level"] == "imminent"
+    # /stop ends the bot's private talk politely; the escalation stays
+    assert texts(live.say(teen, "/stop"))
+    escalation = live.escalation_of(teen)
+    assert escalation["risk_level"] == "imminent" and escalation["closed_at"] is None
 
 
 def test_while_a_counsellor_holds_the_conversation_the_bot_is_quiet(live):
