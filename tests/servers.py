@@ -21,7 +21,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -33,19 +32,12 @@ import pytest
 from mirakuru import TCPExecutor
 from mirakuru.exceptions import ProcessExitedWithError, TimeoutExpired
 
+# Shared with the Rasa environment's tests (no mirakuru there): tests/stack.py.
+from tests.stack import free_port, in_ci, unavailable
+
+__all__ = ["free_port", "in_ci", "unavailable"]
+
 START_TIMEOUT_S = 60
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def unavailable(what: str) -> None:
-    """Skip the test, or fail it under CI=true, because ``what`` cannot run."""
-    message = f"{what} (make test installs it on Debian)"
-    if in_ci():
-        pytest.fail(f"CI=true and {message}", pytrace=False)
-    pytest.skip(message)
 
 
 def find_binary(name: str) -> str | None:
@@ -58,12 +50,6 @@ def find_binary(name: str) -> str | None:
         key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
     )
     return candidates[-1] if candidates else None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import asyncio
 import json
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,6 @@ from tests import stack
 
 pytestmark = pytest.mark.rasa
 
-ROOT = Path(__file__).resolve().parents[2]
-PY311 = ROOT / ".venv" / "bin" / "python"
 TOKEN = stack.SERVICE_TOKEN
 
 
