@@ -2,8 +2,14 @@
 the NLU verdict, risk levels. Pure functions over the tracker; no I/O.
 
 The gateway's metadata contract (stories/README.md): ``chat_type`` ("group" or
-"private"), ``country`` ("BE" or "NL"), ``teen_telegram_id``, ``group_chat_id`` and
+"private"), ``country`` ("BE" or "NL"), ``teen_telegram_id``, ``group_chat_id``,
+``reply_to_telegram_id`` (the author of the message this one replies to, if any) and
 ``update_id`` (integers).
+
+The verdict carries two levels (nlu/risk.py): ``risk``, the fail-safe care level that
+decides the private questions, the emergency numbers and the escalation; and
+``public_risk`` (never above it), which only decides how much the bot says in front of
+the group.
 """
 
 from __future__ import annotations
@@ -45,6 +51,17 @@ def verdict_risk(message: dict[str, Any]) -> str:
     if risk not in LEVELS:
         return "imminent"  # fail safe: a verdict we cannot read is the highest
     return higher(risk, from_intent)
+
+
+def verdict_public_risk(message: dict[str, Any]) -> str:
+    """What the group may see of the message's risk: the verdict's public level, never
+    above the care level; the care level itself when the verdict has no public level."""
+    care = verdict_risk(message)
+    crisis = message.get("crisis")
+    public = crisis.get("public_risk") if isinstance(crisis, dict) else None
+    if public not in LEVELS:
+        return care
+    return public if rank(public) <= rank(care) else care
 
 
 def verdict_peer_harm(message: dict[str, Any]) -> bool:

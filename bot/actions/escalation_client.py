@@ -65,6 +65,9 @@ class EscalationClient:
         """POST /v1/who-speaks: {"speaker": "bot" | "counsellor", ...}."""
         return await self._post("/v1/who-speaks", {"teen_telegram_id": teen_telegram_id})
 
+    async def peer_harm(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/peer-harm: {"remind", "target_at_risk", "alerted"} for a hurtful reply."""
+        return await self._post("/v1/peer-harm", body)
 
     async def save_plan(self, teen_telegram_id: int, plan: dict[str, list[str]]) -> dict[str, Any]:
         """PUT /v1/safety-plans: keep the teen's own list (only with their consent)."""

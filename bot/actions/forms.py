@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import conversation as conv
+from bot.actions.handoff import ANSWER_SLOTS as ANSWER_FIELDS
 
 MAX_ACTIVITIES = 5
 OWN_ACTIVITY_MAX_CHARS = 80
@@ -114,8 +115,20 @@ class _AskOnce(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if not _in_group(tracker) and not _counsellor_holds(tracker):
-            dispatcher.utter_message(response=f"utter_ask_{self.form}_{self.slot}")
+            dispatcher.utter_message(response=self.response(tracker))
+        if tracker.get_slot("pending_escalations"):
+            # An answer's escalation could not be recorded (a form's validation cannot
+            # schedule): the retry reminder, so that a teen who goes silent is not lost.
+            from bot.actions.handoff import retry_reminder
+
+            return [retry_reminder(1)]
         return []
+
+    def response(self, tracker: Tracker) -> str:
+        if self.slot == "activity_choice" and tracker.get_slot("activities"):
+            # After a pick: a short "anything else?", not the whole keyboard again.
+            return "utter_ask_activity_more"
+        return f"utter_ask_{self.form}_{self.slot}"
 
 
 ASK_ACTIONS = [
@@ -129,7 +142,74 @@ ASK_ACTIONS = [
 ]
 
 
+# A clear no to "a method / a moment / a place?"; anything else written is a yes (fail
+# safe), with the teen's own words kept for the counsellor.
+_CLEAR_NO = re.compile(
+    r"^\s*(nee+n?|ne+|nope|nah|no+|nein|nee hoor|neen hoor|nee (echt |zeker |helemaal )?niet"
+    r"|(echt |zeker |helemaal )?niet|nog niet|nooit|geen|nergens|niemand|niks|niets"
+    r"|nee,? (nog )?(geen|nergens|niks|niets|nooit)( \w+)?|geen (plan|idee van hoe|moment|plek)"
+    r"|n|nn|nee nee|nein nein)\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+_UNSURE = re.compile(
+    r"^\s*(weet (ik )?niet|ik weet (het )?(niet|nie)|k weet (het )?(niet|nie)|geen idee|misschien"
+    r"|twijfel|idk|dunno|i dont know|i don'?t know|weet nie|kweenie|kweetniet|ik twijfel"
+    r"|geen flauw idee|hmm+|tja)\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+ANSWER_TEXT_MAX_CHARS = 300
+PLAN_QUESTION_SLOTS = ("has_method", "has_time", "has_place")
+
+
+def written_answer(slot: str, text: str) -> str | None:
+    """How a written answer to a direct question counts: a clear no is "no", a doubt is
+    "unknown"; to a method, a time or a place anything else is "yes" (fail safe: "vanavond",
+    "op mijn kamer", "met pillen"). To the first question a text that is neither is left
+    to the classifier (None): "hoe bedoel je?" is no yes."""
+    if not any(c.isalnum() for c in text):
+        return None  # "...", "😶": no answer (answer emoji are intents already)
+    if _CLEAR_NO.match(text):
+        return "no"
+    if _UNSURE.match(text):
+        return "unknown"
+    return "yes" if slot in PLAN_QUESTION_SLOTS else None
+
+
+def answer_risk(tracker: Tracker, slot: str, value: str) -> str:
+    """The escalation's level once this answer is in: a plan (a yes or a doubt to a
+    method, a time or a place) is imminent; thoughts of suicide at least direct."""
+    detected = tracker.get_slot("conversation_risk") or "indirect"
+    if slot in PLAN_QUESTION_SLOTS and value in ("yes", "unknown"):
+        return "imminent"
+    if slot == "thoughts" and value == "yes":
+        return conv.higher(detected, "direct")
+    return conv.higher(detected, "indirect")
+
+
+class ActionBackToQuestion(Action):
+    """Something else while a direct question is open: a kind word before the question
+    comes again; but a written answer to a method, a time or a place is an answer, and
+    the form takes it without that word."""
+
+    def name(self) -> str:
+        return "action_back_to_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        slot = tracker.get_slot("requested_slot")
+        text = _fresh_private_text(tracker)
+        if slot in PLAN_QUESTION_SLOTS and text is not None and written_answer(slot, text):
+            return []
+        if not _in_group(tracker) and not _counsellor_holds(tracker):
+            dispatcher.utter_message(response="utter_back_to_question")
+        return []
+
+
 class ValidateDirectQuestionsForm(FormValidationAction):
+    """Each answer reaches the escalation as it is given (merged into the teen's one
+    escalation), so a teen who stops half-way leaves the counsellor what they said."""
+
     def name(self) -> str:
         return "validate_direct_questions_form"
 
@@ -144,34 +224,79 @@ class ValidateDirectQuestionsForm(FormValidationAction):
         if tracker.get_slot("thoughts") == "no":
             return ["thoughts"]
         needed = ["thoughts"]
-        for slot in ("has_method", "has_time", "has_place"):
+        for slot in PLAN_QUESTION_SLOTS:
             needed.append(slot)
             if tracker.get_slot(slot) in ("yes", "unknown"):
                 break
         return needed
 
-    def validate_thoughts(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        """The teen's own words to the question asked, and a written answer's value when
+        the classifier's intent did not give one."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        text = _fresh_private_text(tracker)
+        if text is None or text.lstrip().startswith("/") or text.startswith(_ACTIVITY_PAYLOAD):
+            return {}
+        field = ANSWER_FIELDS[slot]
+        out: dict[str, Any] = {
+            "answer_texts": {**(tracker.get_slot("answer_texts") or {}),
+                             field: " ".join(text.split())[:ANSWER_TEXT_MAX_CHARS]},
+        }
+        if slot not in tracker.slots_to_validate() or tracker.get_slot(slot) is None:
+            value = written_answer(slot, text)
+            if value is not None:
+                out[slot] = value
+        return out
+
+    async def extract_thoughts(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._extract("thoughts", tracker)
+
+    async def extract_has_method(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._extract("has_method", tracker)
+
+    async def extract_has_time(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._extract("has_time", tracker)
+
+    async def extract_has_place(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._extract("has_place", tracker)
+
+    async def _answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         if _in_group(tracker) or value not in ("yes", "no", "unknown"):
-            return {"thoughts": None}
-        # Whatever the answer: thank them for their honesty.
-        dispatcher.utter_message(response="utter_thanks_honesty")
-        return {"thoughts": value}
-
-    def _answer(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any]:
-        if _in_group(tracker) or value not in ("yes", "no", "unknown"):
             return {slot: None}
-        return {slot: value}
+        if slot == "thoughts":
+            # Whatever the answer: thank them for their honesty.
+            dispatcher.utter_message(response="utter_thanks_honesty")
+        out: dict[str, Any] = {slot: value}
+        if _counsellor_holds(tracker):
+            return out
+        from bot.actions.handoff import record_escalation
 
-    def validate_has_method(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        return self._answer("has_method", value, tracker)
+        risk = answer_risk(tracker, slot, value)
+        recorded = await record_escalation(
+            tracker, risk, f"answer.{slot}", answers_now={ANSWER_FIELDS[slot]: value},
+        )
+        for event in recorded.events:
+            if event.get("event") == "slot":
+                out[event["name"]] = event["value"]
+        if not recorded.landed and not (slot in PLAN_QUESTION_SLOTS and risk == "imminent"):
+            # The handoff right after a plan gives 112 and the 24/7 line itself.
+            dispatcher.utter_message(response="utter_lines_now")
+        return out
 
-    def validate_has_time(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        return self._answer("has_time", value, tracker)
+    async def validate_thoughts(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._answer("thoughts", value, dispatcher, tracker)
 
-    def validate_has_place(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        return self._answer("has_place", value, tracker)
+    async def validate_has_method(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._answer("has_method", value, dispatcher, tracker)
+
+    async def validate_has_time(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._answer("has_time", value, dispatcher, tracker)
+
+    async def validate_has_place(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self._answer("has_place", value, dispatcher, tracker)
 
 
 def activity_labels(domain: DomainDict) -> dict[str, str]:
@@ -194,6 +319,8 @@ _COMMAND_CONFIDENCE = 0.8
 # ActionExecuted (rasa/core/actions/forms.py, _temporary_tracker).
 _QUIET_ACTIONS = frozenset({
     "action_listen", "action_extract_slots", "direct_questions_form", "safety_plan_form",
+    # says nothing when the message is a written answer (then no bot event follows it)
+    "action_back_to_question",
 })
 
 
@@ -248,7 +375,10 @@ class ValidateSafetyPlanForm(FormValidationAction):
         else:
             dispatcher.utter_message(response="utter_heard_you")
         level = conv.higher(tracker.get_slot("conversation_risk"), risk)
-        escalated = {e["name"]: e["value"] for e in await escalate_at(tracker, level, "form")}
+        recorded = await escalate_at(tracker, level, "form")
+        if not recorded.landed and risk != "imminent":
+            dispatcher.utter_message(response="utter_lines_now")
+        escalated = {e["name"]: e["value"] for e in recorded.events if e.get("event") == "slot"}
         return {slot: None, **escalated}
 
     async def _not_an_answer(

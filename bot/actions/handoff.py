@@ -13,15 +13,17 @@ helplines, and the log says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import conversation as conv
 from bot.actions.escalation_client import EscalationUnavailable, get_client
-from bot.actions.helpline_offers import utter_helplines
+from bot.actions.helpline_offers import country_of, helplines_text
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -48,16 +50,28 @@ def plan_signalled(tracker: Tracker) -> bool:
 
 
 def escalation_body(
-    tracker: Tracker, risk: str, purpose: str, hold_s: int = 0
+    tracker: Tracker,
+    risk: str,
+    purpose: str,
+    hold_s: int = 0,
+    *,
+    answers_now: dict[str, str] | None = None,
+    answer_texts: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """The create request, or None when the channel gave no Telegram ids to reach the teen."""
+    """The create request, or None when the channel gave no Telegram id to reach the teen.
+
+    An escalation needs a teen, not a group: ``group_chat_id`` is sent when the teen has
+    written in a group this session, and left out for a teen who only writes privately.
+    ``answers_now`` and ``answer_texts`` carry an answer being given in this turn (its
+    slot is not set yet) and the teen's own words to the questions.
+    """
     meta = conv.metadata(tracker)
     teen = conv.as_int(
         meta.get("teen_telegram_id") or conv.last_known(tracker, "teen_telegram_id")
     )
-    group = conv.as_int(meta.get("group_chat_id") or conv.last_known(tracker, "group_chat_id"))
-    if teen is None or group is None:
+    if teen is None:
         return None
+    group = conv.as_int(meta.get("group_chat_id") or conv.last_known(tracker, "group_chat_id"))
     evidence = []
     for code in tracker.get_slot("evidence") or []:
         source, _, name = code.partition(":")
@@ -68,15 +82,19 @@ def escalation_body(
         for a in activities
         if a in ACTIVITY_CODES
     ]
+    texts = {**(tracker.get_slot("answer_texts") or {}), **(answer_texts or {})}
     body: dict[str, Any] = {
         "idempotency_key": conv.idempotency_key(tracker, risk, purpose),
         "teen_telegram_id": teen,
-        "group_chat_id": group,
         "risk_level": risk,
         "reason_codes": [f"dialogue.{risk}"],
         "evidence": evidence[:32],
-        "answers": answers(tracker),
+        "answers": {**answers(tracker), **(answers_now or {})},
     }
+    if group is not None:
+        body["group_chat_id"] = group
+    if texts:
+        body["answer_texts"] = {k: v for k, v in texts.items() if k in ANSWER_SLOTS.values()}
     country = tracker.get_slot("country")
     if country in ("BE", "NL"):
         body["country"] = country
@@ -88,27 +106,80 @@ def escalation_body(
 ACTIVITY_CODES = (
     "cold_water", "new_dance", "warm_shower", "book_or_song", "text_friends", "call_helpline"
 )
+# A create that failed is retried with the same body (the same idempotency key: never
+# twice) on the teen's next message and by a reminder, sooner first.
+RETRY_FIRST_S = 30
+RETRY_MAX_S = 300
+RETRY_REMINDER = "retry_escalation"
+RETRY_INTENT = "EXTERNAL_retry_escalation"
 
 
-async def create_escalation(
-    tracker: Tracker, risk: str, purpose: str, hold_s: int = 0
-) -> dict[str, Any] | None:
-    """Record the escalation (the service merges it into the teen's active one, if any);
-    None when it could not be (logged, never with ids or text).
+@dataclass
+class Recorded:
+    """The outcome of recording an escalation: the service's answer (None when it could
+    not be reached or the teen cannot be identified) and the events to return."""
+
+    answer: dict[str, Any] | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def landed(self) -> bool:
+        return self.answer is not None
+
+
+def _landed_events(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [SlotSet("escalation_id", answer["escalation"]["id"])]
+
+
+def retry_reminder(attempts: int) -> dict[str, Any]:
+    delay = min(RETRY_FIRST_S * 2 ** max(attempts - 1, 0), RETRY_MAX_S)
+    return ReminderScheduled(
+        RETRY_INTENT,
+        trigger_date_time=datetime.now() + timedelta(seconds=delay),
+        name=RETRY_REMINDER,
+        kill_on_user_message=False,
+    )
+
+
+def _pending(tracker: Tracker) -> list[dict[str, Any]]:
+    return [p for p in tracker.get_slot("pending_escalations") or []
+            if isinstance(p, dict) and isinstance(p.get("body"), dict)]
+
+
+async def record_escalation(
+    tracker: Tracker,
+    risk: str,
+    purpose: str,
+    hold_s: int = 0,
+    *,
+    answers_now: dict[str, str] | None = None,
+    answer_texts: dict[str, str] | None = None,
+) -> Recorded:
+    """Record the escalation (the service merges it into the teen's active one, if any).
+
+    When the service cannot be reached, the request is kept in the conversation
+    (``pending_escalations``, stored by Rasa's tracker store) and retried until it lands
+    (:func:`retry_pending`); the caller gives the teen 112 and the 24/7 line at once.
+    Logged without ids or text.
 
     ``hold_s`` > 0: counsellors are told only if nothing more comes within that time
     (the service keeps the timer, so it survives restarts); a later create without a
     hold (the answers, a higher risk) tells them at once.
     """
-    body = escalation_body(tracker, risk, purpose, hold_s)
+    body = escalation_body(
+        tracker, risk, purpose, hold_s, answers_now=answers_now, answer_texts=answer_texts
+    )
     if body is None:
-        log.error("escalation_not_possible", reason="no_telegram_ids_in_metadata", risk=risk)
-        return None
+        log.error("escalation_not_possible", reason="no_teen_id_in_metadata", risk=risk)
+        return Recorded(None)
     try:
         answer = await get_client().create(body)
     except EscalationUnavailable as error:
-        log.error("escalation_unavailable", reason=error.reason, risk=risk)
-        return None
+        log.error("escalation_unavailable", reason=error.reason, risk=risk, will_retry=True)
+        pending = [p for p in _pending(tracker)
+                   if p["body"].get("idempotency_key") != body["idempotency_key"]]
+        pending.append({"body": body, "attempts": 1})
+        return Recorded(None, [SlotSet("pending_escalations", pending), retry_reminder(1)])
     log.info(
         "escalation_recorded",
         risk=risk,
@@ -119,7 +190,43 @@ async def create_escalation(
         delivery=answer.get("delivery"),
         counsellor_available=answer.get("counsellor_available"),
     )
-    return answer
+    return Recorded(answer, _landed_events(answer))
+
+
+async def create_escalation(
+    tracker: Tracker, risk: str, purpose: str, hold_s: int = 0
+) -> dict[str, Any] | None:
+    """:func:`record_escalation` for callers that only need the answer (tests, tools)."""
+    return (await record_escalation(tracker, risk, purpose, hold_s)).answer
+
+
+async def retry_pending(tracker: Tracker) -> list[dict[str, Any]]:
+    """Send the escalations that could not be recorded before, oldest first; the events
+    that keep what still failed (with a new reminder) and record what landed."""
+    pending = _pending(tracker)
+    if not pending:
+        return []
+    left: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    client = get_client()
+    for item in pending:
+        if left:  # the service is still down: don't wait on every timeout
+            left.append({**item, "attempts": int(item.get("attempts", 1)) + 1})
+            continue
+        try:
+            answer = await client.create(item["body"])
+        except EscalationUnavailable as error:
+            log.error("escalation_retry_failed", reason=error.reason,
+                      attempts=int(item.get("attempts", 1)) + 1)
+            left.append({**item, "attempts": int(item.get("attempts", 1)) + 1})
+            continue
+        log.info("escalation_retry_landed", risk=item["body"].get("risk_level"),
+                 attempts=int(item.get("attempts", 1)) + 1, delivery=answer.get("delivery"))
+        events += _landed_events(answer)
+    events.append(SlotSet("pending_escalations", left or None))
+    if left:
+        events.append(retry_reminder(max(int(p.get("attempts", 1)) for p in left)))
+    return events
 
 
 def silence_hold_s(risk: str) -> int:
@@ -129,19 +236,26 @@ def silence_hold_s(risk: str) -> int:
     return settings.silence_escalate_after_s if risk == "indirect" else 0
 
 
-async def escalate_at(
-    tracker: Tracker, risk: str, purpose: str
-) -> list[dict[str, Any]]:
-    """Escalate at ``risk`` (held when indirect); the events that record it."""
-    answer = await create_escalation(tracker, risk, purpose, silence_hold_s(risk))
-    if answer is None:
-        return []
-    return [SlotSet("escalation_id", answer["escalation"]["id"])]
+async def escalate_at(tracker: Tracker, risk: str, purpose: str) -> Recorded:
+    """Escalate at ``risk`` (held when indirect)."""
+    return await record_escalation(tracker, risk, purpose, silence_hold_s(risk))
+
+
+def utter_lines_now(dispatcher: Any, tracker: Tracker) -> None:
+    """The escalation could not be recorded: 112 and the 24/7 line at once, in the chat
+    the teen wrote in (unless the emergency line was just said there)."""
+    if tracker.get_slot("chat_type") == "group" or conv.metadata(tracker).get(
+        "chat_type"
+    ) == "group":
+        dispatcher.utter_message(response="utter_group_lines_now")
+    else:
+        dispatcher.utter_message(response="utter_lines_now")
 
 
 class ActionEscalate(Action):
     """Quietly record an escalation at the conversation's risk: at once from ``direct``,
-    held for ``indirect`` (a counsellor is told if the teen goes silent)."""
+    held for ``indirect`` (a counsellor is told if the teen goes silent). If it cannot be
+    recorded, the teen gets 112 and the 24/7 line now, and it is retried until it lands."""
 
     def name(self) -> str:
         return "action_escalate"
@@ -152,7 +266,53 @@ class ActionEscalate(Action):
         risk = conv.higher(tracker.get_slot("conversation_risk"), tracker.get_slot("message_risk"))
         if conv.rank(risk) < conv.rank("indirect"):
             return []
-        return await escalate_at(tracker, risk, "escalate")
+        recorded = await escalate_at(tracker, risk, "escalate")
+        if not recorded.landed and tracker.get_slot("speaker") != "counsellor":
+            utter_lines_now(dispatcher, tracker)
+        return recorded.events
+
+
+WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+def shift_text(next_shift_at: str | None, now: datetime | None = None) -> str | None:
+    """When the next shift starts, as a teen reads it: "vandaag om 16:00", "morgen om
+    16:00", "maandag om 16:00" (in the service's own time zone, from the ISO offset)."""
+    if not next_shift_at:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(next_shift_at).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    today = (now or datetime.now(moment.tzinfo)).astimezone(moment.tzinfo).date()
+    days = (moment.date() - today).days
+    clock = moment.strftime("%H:%M")
+    if days <= 0:
+        return f"vandaag om {clock}"
+    if days == 1:
+        return f"morgen om {clock}"
+    return f"{WEEKDAYS[moment.weekday()]} om {clock}"
+
+
+def utter_what_happens_next(
+    talk: Any, tracker: Tracker, risk: str, answer: dict[str, Any]
+) -> None:
+    """Honest about who comes: a counsellor on duty now, or when the next shift starts
+    (and the lines open now, 112 and the 24/7 line among them). Never invents a person."""
+    if answer.get("counsellor_available"):
+        talk.utter_message(response="utter_counsellor_coming")
+        return
+    lines = helplines_text(country_of(tracker), risk)
+    if lines is None:
+        talk.utter_message(response="utter_helplines_unavailable")
+        lines = ""
+    when = shift_text(answer.get("next_shift_at"))
+    if when is not None:
+        talk.utter_message(response="utter_no_counsellor_now", next_shift=when, helplines=lines)
+    else:
+        talk.utter_message(response="utter_no_counsellor_yet", helplines=lines)
 
 
 class ActionHandoff(Action):
@@ -168,10 +328,12 @@ class ActionHandoff(Action):
         talk = _Muted() if quiet else dispatcher
         detected = tracker.get_slot("conversation_risk") or "indirect"
         thoughts = tracker.get_slot("thoughts")
+        said_numbers = False
         if plan_signalled(tracker) or detected == "imminent":
             risk, step = "imminent", "stay"
             if not conv.said_in_session(tracker, "utter_imminent_now"):
                 talk.utter_message(response="utter_imminent_now")
+                said_numbers = True
         elif thoughts == "no":
             # One no after a strong signal does not close it: a counsellor is still told.
             risk, step = detected, "checkin"
@@ -180,21 +342,32 @@ class ActionHandoff(Action):
             risk, step = conv.higher(detected, "direct"), "safety_plan"
         events: list[dict[str, Any]] = [SlotSet("conversation_risk", conv.higher(detected, risk))]
         if conv.rank(risk) >= conv.rank("distress"):
-            answer = await create_escalation(tracker, risk, "handoff")
-            if answer is None:
-                utter_helplines(talk, tracker, risk, "utter_helplines")
+            recorded = await record_escalation(tracker, risk, "handoff")
+            events += recorded.events
+            if recorded.answer is None:
+                if not said_numbers:
+                    talk.utter_message(response="utter_lines_now")
+            elif step == "checkin":
+                talk.utter_message(response="utter_checkin_counsellor_told")
             else:
-                events.append(SlotSet("escalation_id", answer["escalation"]["id"]))
-                if step == "checkin":
-                    talk.utter_message(response="utter_checkin_counsellor_told")
-                elif answer.get("counsellor_available"):
-                    talk.utter_message(response="utter_counsellor_coming")
-                else:
-                    utter_helplines(talk, tracker, risk, "utter_no_counsellor_now")
+                utter_what_happens_next(talk, tracker, risk, recorded.answer)
         if step == "stay":
             talk.utter_message(response="utter_stay_with_you")
         events.append(SlotSet("flow_step", step))
         return events
+
+
+class ActionRetryEscalations(Action):
+    """Runs on the retry reminder: sends what could not be recorded before. Says nothing
+    (the teen already has 112 and the 24/7 line)."""
+
+    def name(self) -> str:
+        return "action_retry_escalations"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return await retry_pending(tracker)
 
 
 class _Muted:

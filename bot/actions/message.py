@@ -4,7 +4,10 @@ Run by Rasa's ``action_extract_slots`` after every user message (the slots' cust
 mapping in stories/domain/base.yml). In the private chat it also asks the escalation
 service who speaks now, so the rules can keep the bot quiet while a counsellor holds
 the conversation; when the service cannot answer, the bot speaks (fail safe: the teen
-still gets the helplines) and the log says so, without any text or id.
+still gets the helplines) and the log says so, without any text or id. After a
+counsellor hands back, the talk goes on where it was (``flow_step: stay``), never from
+the first question again. Escalations that could not be recorded earlier are retried
+on every message (and by a reminder: handoff.retry_pending).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import conversation as conv
 from bot.actions.escalation_client import EscalationUnavailable, get_client
+from bot.actions.handoff import RETRY_INTENT, retry_pending
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -30,6 +34,8 @@ class ActionReadMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
+        if (message.get("intent") or {}).get("name") == RETRY_INTENT:
+            return []  # the retry reminder, not a message: action_retry_escalations
         meta = conv.metadata(tracker)
         chat_type = meta.get("chat_type") if meta.get("chat_type") in ("group", "private") else None
         chat_type = chat_type or tracker.get_slot("chat_type") or "private"
@@ -39,6 +45,7 @@ class ActionReadMessage(Action):
         events = [
             SlotSet("chat_type", chat_type),
             SlotSet("message_risk", risk),
+            SlotSet("message_public_risk", conv.verdict_public_risk(message)),
             SlotSet("peer_harm", conv.verdict_peer_harm(message)),
             SlotSet("method_detail", conv.verdict_method_detail(message)),
             SlotSet("conversation_risk", conv.higher(before, risk)),
@@ -48,16 +55,32 @@ class ActionReadMessage(Action):
         if risk != "none" and conv.rank(risk) >= conv.rank(before):
             events.append(SlotSet("evidence", conv.evidence_codes(message)))
         if chat_type == "private":
-            events.append(SlotSet("speaker", await self._speaker(tracker, meta)))
+            speaker, counsellor_talked = await self._speaker(tracker, meta)
+            events.append(SlotSet("speaker", speaker))
+            if (
+                speaker == "bot"
+                and counsellor_talked
+                and tracker.get_slot("flow_step") is None
+                and not (tracker.active_loop or {}).get("name")
+            ):
+                # Handed back by a counsellor: the talk goes on from there; the bot does
+                # not start the direct questions again after a human has talked.
+                events.append(SlotSet("flow_step", "stay"))
+        # Escalations that could not be recorded before: every message tries again.
+        events += await retry_pending(tracker)
         return events
 
-    async def _speaker(self, tracker: Tracker, meta: dict[str, Any]) -> str:
+    async def _speaker(self, tracker: Tracker, meta: dict[str, Any]) -> tuple[str, bool]:
+        """Who speaks now, and whether a counsellor has talked with the teen (holds the
+        conversation now or held it: the last speaker, or a recently closed escalation)."""
+        held_before = tracker.get_slot("speaker") == "counsellor"
         teen = conv.as_int(meta.get("teen_telegram_id"))
         if teen is None:
-            return "bot"
+            return "bot", held_before
         try:
             answer = await get_client().who_speaks(teen)
         except EscalationUnavailable as error:
             log.warning("who_speaks_unavailable", reason=error.reason, fallback="bot")
-            return "bot"
-        return "counsellor" if answer.get("speaker") == "counsellor" else "bot"
+            return "bot", held_before
+        speaker = "counsellor" if answer.get("speaker") == "counsellor" else "bot"
+        return speaker, held_before or bool(answer.get("last_outcome"))

@@ -13,7 +13,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import conversation as conv
-from bot.actions.handoff import create_escalation
+from bot.actions.handoff import record_escalation
 
 FORM_SLOTS = ("thoughts", "has_method", "has_time", "has_place", "trusted_contact",
               "contact_names", "activity_choice", "reasons", "keep_plan")
@@ -29,12 +29,14 @@ class ActionStopPrivate(Action):
         events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
         risk = tracker.get_slot("conversation_risk") or "none"
+        recorded = None
         if conv.rank(risk) >= conv.rank("indirect"):
             # Told now, not held: the teen has ended the talk (merged into theirs, if any).
-            answer = await create_escalation(tracker, risk, "stop")
-            if answer is not None:
-                events.append(SlotSet("escalation_id", answer["escalation"]["id"]))
+            recorded = await record_escalation(tracker, risk, "stop")
+            events += recorded.events
         if tracker.get_slot("speaker") != "counsellor":
             dispatcher.utter_message(response="utter_stop_private")
+            if risk == "imminent" or not (recorded is None or recorded.landed):
+                dispatcher.utter_message(response="utter_lines_now")
         events.append(SlotSet("flow_step", tracker.get_slot("flow_step") or "checkin"))
         return events

@@ -50,6 +50,9 @@ class RecordingClient:
         self.available = available
         self.counsellor_available = counsellor_available
         self.speaker = speaker
+        self.next_shift_at: str | None = None
+        self.last_outcome: str | None = None
+        self.peer_answer = {"remind": True, "target_at_risk": False, "alerted": False}
         self.plan: dict[str, list[str]] | None = None
         self.calls: list[tuple[str, Any]] = []
 
@@ -65,7 +68,14 @@ class RecordingClient:
         return {"escalation": {"id": "esc-new", "risk_level": body["risk_level"]},
                 "created": True, "merged": False,
                 "delivery": "held" if body.get("notify_after_s") else "queued",
-                "counsellor_available": self.counsellor_available, "helplines": []}
+                "counsellor_available": self.counsellor_available, "helplines": [],
+                "next_shift_at": None if self.counsellor_available else self.next_shift_at,
+                "in_service_hours": self.next_shift_at is None}
+
+    async def peer_harm(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(("peer_harm", body))
+        self._check()
+        return dict(self.peer_answer)
 
     async def add_message(self, escalation_id: str, text: str) -> dict[str, Any]:
         self.calls.append(("add_message", escalation_id))
@@ -93,7 +103,8 @@ class RecordingClient:
         self.calls.append(("who_speaks", teen_telegram_id))
         self._check()
         return {"speaker": self.speaker, "counsellor": None, "escalation_id": None,
-                "escalation_status": None}
+                "escalation_status": None, "last_outcome": self.last_outcome,
+                "last_closed_at": None}
 
 
 @pytest.fixture

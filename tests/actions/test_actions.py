@@ -41,6 +41,7 @@ def test_group_message_sets_the_verdict(load_tracker, domain, client):
     assert events == [
         slot("chat_type", "group"),
         slot("message_risk", "direct"),
+        slot("message_public_risk", "direct"),
         slot("peer_harm", False),
         slot("method_detail", False),
         slot("conversation_risk", "direct"),
@@ -66,6 +67,7 @@ def test_private_message_keeps_the_group_risk_and_asks_who_speaks(load_tracker, 
     assert events == [
         slot("chat_type", "private"),
         slot("message_risk", "none"),
+        slot("message_public_risk", "none"),
         slot("peer_harm", False),
         slot("method_detail", False),
         slot("conversation_risk", "direct"),
@@ -137,9 +139,11 @@ def test_no_counsellor_online_says_so_with_the_lines_open_now(load_tracker, doma
     from bot.actions.handoff import ActionHandoff
 
     client.counsellor_available = False
+    client.next_shift_at = "2026-12-03T16:00:00+01:00"
     events, messages = run(ActionHandoff(), load_tracker("private_no_plan"), domain)
     assert responses(messages) == ["utter_no_counsellor_now"]
     assert "113" in messages[0]["helplines"]  # NL: 113 Zelfmoordpreventie
+    assert messages[0]["next_shift"].endswith("om 16:00")  # when someone will read it
     assert events == [
         slot("conversation_risk", "direct"),
         slot("escalation_id", "esc-new"),
@@ -170,11 +174,16 @@ def test_service_down_the_teen_still_gets_the_helplines(load_tracker, domain, cl
     client.available = False
     with capture_logs() as logs:
         events, messages = run(ActionHandoff(), load_tracker("private_plan_yes"), domain)
-    assert responses(messages) == ["utter_imminent_now", "utter_helplines", "utter_stay_with_you"]
-    assert "112" in messages[1]["helplines"]
-    assert events == [slot("conversation_risk", "imminent"), slot("flow_step", "stay")]
+    # 112 and the 24/7 line were just given; nobody is promised
+    assert responses(messages) == ["utter_imminent_now", "utter_stay_with_you"]
+    pending = events[1]
+    assert pending["name"] == "pending_escalations"
+    assert [p["body"] for p in pending["value"]] == [client.calls[0][1]]
+    assert events[2]["event"] == "reminder" and events[2]["intent"] == "EXTERNAL_retry_escalation"
+    assert (events[0], events[-1]) == (slot("conversation_risk", "imminent"),
+                                       slot("flow_step", "stay"))
     assert {"event": "escalation_unavailable", "reason": "timeout", "risk": "imminent",
-            "log_level": "error"} in logs
+            "will_retry": True, "log_level": "error"} in logs
 
 
 def test_while_a_counsellor_holds_the_bot_is_quiet_but_escalates(load_tracker, domain, client):
@@ -302,10 +311,72 @@ def test_peer_harm_how_we_talk_and_a_private_word(load_tracker, domain, client):
     events, messages = run(ActionGroupReply(), _group(load_tracker, "none", peer_harm=True), domain)
     assert responses(messages) == ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
     assert events == [slot("group_said", responses(messages))]
-    assert client.calls == []
+    (kind, body), = client.calls  # the service decides per group, and about the target
+    assert kind == "peer_harm" and body["group_chat_id"] == -1001234567890
+    assert body["author_telegram_id"] == 7001 and "target_telegram_id" not in body
     # the author's own risk decides; no lecture for a teen in crisis
     _, messages = run(ActionGroupReply(), _group(load_tracker, "direct", peer_harm=True), domain)
     assert responses(messages) == ["utter_group_reach_out"]
+
+
+def test_peer_harm_one_reminder_per_group_in_the_window(load_tracker, domain, client):
+    """Another teen's hurtful reply got the group's reminder a moment ago: this one gets
+    only the private word (whose own window is per author)."""
+    from bot.actions.group import ActionGroupReply
+
+    client.peer_answer = {"remind": False, "target_at_risk": False, "alerted": False}
+    _, messages = run(ActionGroupReply(), _group(load_tracker, "none", peer_harm=True), domain)
+    assert responses(messages) == ["utter_peer_harm_private_note"]
+    # the same author again within the window: not even the private word again
+    tracker = _group(load_tracker, "none", peer_harm=True,
+                     said=[("utter_peer_harm_private_note", 30)])
+    _, messages = run(ActionGroupReply(), tracker, domain)
+    assert messages == []
+
+
+def test_peer_harm_against_a_teen_at_risk_alerts_the_moderators(load_tracker, domain, client):
+    from bot.actions.group import MODERATORS_ALERT, ActionGroupReply
+
+    client.peer_answer = {"remind": True, "target_at_risk": True, "alerted": True}
+    tracker = _group(load_tracker, "none", peer_harm=True)
+    tracker.latest_message["metadata"]["reply_to_telegram_id"] = 7002
+    _, messages = run(ActionGroupReply(), tracker, domain)
+    assert messages[0]["custom"] == MODERATORS_ALERT  # counts and a link: no quotes
+    assert responses(messages[1:]) == ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
+    assert client.calls[0][1]["target_telegram_id"] == 7002
+    assert "text" not in client.calls[0][1]
+
+
+def test_peer_harm_with_the_service_down_reminds_at_most_once_per_window(
+    load_tracker, domain, client
+):
+    from bot.actions.group import ActionGroupReply
+
+    client.available = False
+    _, messages = run(ActionGroupReply(), _group(load_tracker, "none", peer_harm=True), domain)
+    assert responses(messages) == ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
+    tracker = _group(load_tracker, "none", peer_harm=True,
+                     said=[("utter_group_how_we_talk", 30), ("utter_peer_harm_private_note", 30)])
+    _, messages = run(ActionGroupReply(), tracker, domain)
+    assert messages == []
+
+
+def test_a_crisis_the_public_level_softens_still_escalates(load_tracker, domain, client):
+    """The care level sees a crisis the precision filter does not: the group gets the
+    warm line with the private-chat button, the counsellor is told at the care level."""
+    from bot.actions.group import ActionGroupReply
+
+    tracker = _group(load_tracker, "direct")
+    tracker.slots["message_public_risk"] = "none"
+    events, messages = run(ActionGroupReply(), tracker, domain)
+    assert responses(messages) == ["utter_group_distress"]
+    assert client.calls[0][1]["risk_level"] == "direct"
+    assert events[-1] == slot("escalation_id", "esc-new")
+    # imminent at the care level: the numbers, whatever the public level says
+    tracker = _group(load_tracker, "imminent")
+    tracker.slots["message_public_risk"] = "distress"
+    _, messages = run(ActionGroupReply(), tracker, domain)
+    assert responses(messages) == ["utter_group_imminent"]
 
 
 def test_method_detail_is_hidden_and_the_author_gets_a_kind_note(load_tracker, domain, client):
@@ -330,8 +401,12 @@ def test_group_reply_when_the_service_is_down_still_says_it(load_tracker, domain
 
     client.available = False
     events, messages = run(ActionGroupReply(), _group(load_tracker, "direct"), domain)
-    assert responses(messages) == ["utter_group_reach_out"]
-    assert events == [slot("group_said", ["utter_group_reach_out"])]
+    # nobody could be told: 112 and the 24/7 line at once, and the retry is kept
+    assert responses(messages) == ["utter_group_reach_out", "utter_group_lines_now"]
+    assert events[0] == slot("group_said", ["utter_group_reach_out"])
+    assert events[1]["name"] == "pending_escalations"
+    assert events[1]["value"][0]["body"]["risk_level"] == "direct"
+    assert events[2]["event"] == "reminder"
 
 
 # -- the forms ---------------------------------------------------------------------------
@@ -355,30 +430,34 @@ def test_questions_stop_at_a_no_and_at_the_first_sign_of_a_plan(load_tracker, do
     ]
 
 
-def test_thanks_for_honesty_whatever_the_answer(load_tracker, domain):
+def test_thanks_for_honesty_whatever_the_answer(load_tracker, domain, client):
     from rasa_sdk.executor import CollectingDispatcher
 
     from bot.actions.forms import ValidateDirectQuestionsForm
 
     for answer in ("yes", "no", "unknown"):
         dispatcher = CollectingDispatcher()
-        result = ValidateDirectQuestionsForm().validate_thoughts(
+        result = asyncio.run(ValidateDirectQuestionsForm().validate_thoughts(
             answer, dispatcher, load_tracker("private_no_plan"), domain
-        )
-        assert result == {"thoughts": answer}
+        ))
+        assert result == {"thoughts": answer, "escalation_id": "esc-new"}
         assert responses(dispatcher.messages) == ["utter_thanks_honesty"]
+    # each answer reached the escalation as it was given
+    assert [body["answers"]["thoughts_of_suicide"] for _, body in client.calls] == [
+        "yes", "no", "unknown"]
 
 
-def test_an_answer_typed_in_the_group_is_not_taken(load_tracker, domain):
+def test_an_answer_typed_in_the_group_is_not_taken(load_tracker, domain, client):
     from rasa_sdk.executor import CollectingDispatcher
 
     from bot.actions.forms import ValidateDirectQuestionsForm
 
     dispatcher = CollectingDispatcher()
-    result = ValidateDirectQuestionsForm().validate_thoughts(
+    result = asyncio.run(ValidateDirectQuestionsForm().validate_thoughts(
         "yes", dispatcher, load_tracker("group_answer_in_form"), domain
-    )
+    ))
     assert result == {"thoughts": None} and dispatcher.messages == []
+    assert client.calls == []
 
 
 @pytest.mark.parametrize(
