@@ -142,15 +142,29 @@ ASK_ACTIONS = [
 ]
 
 
-# A clear no to "a method / a moment / a place?"; anything else written is a yes (fail
-# safe), with the teen's own words kept for the counsellor.
-_CLEAR_NO = re.compile(
-    r"^\s*(nee+n?|ne+|nope|nah|no+|nein|nee hoor|neen hoor|nee (echt |zeker |helemaal )?niet"
-    r"|(echt |zeker |helemaal )?niet|nog niet|nooit|geen|nergens|niemand|niks|niets"
-    r"|nee,? (nog )?(geen|nergens|niks|niets|nooit)( \w+)?|geen (plan|idee van hoe|moment|plek)"
-    r"|n|nn|nee nee|nein nein)\s*[.!]*\s*$",
-    re.IGNORECASE,
-)
+# A clear no to "a method / a moment / a place?": every word a negation or a filler
+# around one ("nee", "nee, nog niet", "ik heb geen plan", "ik denk het niet"). Any other
+# word makes it an answer ("nee, maar wel een touw" is a yes): fail safe.
+_NEGATORS = frozenset({
+    "nee", "neen", "ne", "nop", "nope", "nah", "no", "nein", "niet", "nie", "geen", "nooit",
+    "nergens", "niemand", "niks", "niets", "nada", "n", "nn",
+})
+_NO_FILLERS = frozenset({
+    "ik", "k", "heb", "hb", "er", "nog", "echt", "zeker", "helemaal", "hoor", "eigenlijk",
+    "gewoon", "het", "t", "denk", "dat", "daar", "over", "aan", "nagedacht", "gedacht",
+    "plan", "idee", "moment", "plek", "plaats", "tijd", "manier", "een", "zo", "sorry",
+    "dank", "je", "nu", "toch", "al", "wel", "hoe", "wanneer", "waar", "ook",
+})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _clear_no(text: str) -> bool:
+    words = _WORD.findall(text.lower())
+    return bool(words) and any(w in _NEGATORS for w in words) and all(
+        w in _NEGATORS or w in _NO_FILLERS for w in words
+    ) and "wel" not in words
+
+
 _UNSURE = re.compile(
     r"^\s*(weet (ik )?niet|ik weet (het )?(niet|nie)|k weet (het )?(niet|nie)|geen idee|misschien"
     r"|twijfel|idk|dunno|i dont know|i don'?t know|weet nie|kweenie|kweetniet|ik twijfel"
@@ -168,10 +182,10 @@ def written_answer(slot: str, text: str) -> str | None:
     to the classifier (None): "hoe bedoel je?" is no yes."""
     if not any(c.isalnum() for c in text):
         return None  # "...", "😶": no answer (answer emoji are intents already)
-    if _CLEAR_NO.match(text):
-        return "no"
     if _UNSURE.match(text):
         return "unknown"
+    if _clear_no(text):
+        return "no"
     return "yes" if slot in PLAN_QUESTION_SLOTS else None
 
 

@@ -132,13 +132,16 @@ def _landed_events(answer: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def retry_reminder(attempts: int) -> dict[str, Any]:
+    """The reminder that runs action_retry_escalations: 30 s, 60 s, ... at most 5 min
+    after the ``attempts``-th try (one per teen: a new one replaces the old, by name)."""
     delay = min(RETRY_FIRST_S * 2 ** max(attempts - 1, 0), RETRY_MAX_S)
-    return ReminderScheduled(
+    event: dict[str, Any] = ReminderScheduled(
         RETRY_INTENT,
         trigger_date_time=datetime.now() + timedelta(seconds=delay),
         name=RETRY_REMINDER,
         kill_on_user_message=False,
     )
+    return event
 
 
 def _pending(tracker: Tracker) -> list[dict[str, Any]]:

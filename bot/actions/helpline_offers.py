@@ -1,4 +1,9 @@
-"""/hulp and every other place a teen is given helplines: their country, open now first."""
+"""/hulp and every other place a teen is given helplines: their country, open now first.
+
+What is shown is :func:`helplines.offers_to_show`: lines open now before closed ones,
+the crisis line always, 112 always at imminent and direct, a line open day and night
+never left out for a closed one. ``python -m helplines --risk`` shows the same list.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from common.logging import get_logger
-from helplines import helplines_for, load_directory, render_offers
+from helplines import OFFERS_SHOWN, load_directory, offers_to_show, render_offers
 
 log = get_logger(__name__)
-MAX_OFFERS = 3  # a phone screen
+# Four: three lines a teen can talk to, plus 112 at imminent and direct (its block is
+# short). About 700 characters, one phone screen with the heading; three would make 112
+# cost a teen in danger a line to talk to, more would push the first number off the
+# screen. The cap is a target, not a hard cut: offers_to_show grows it rather than hide
+# 112 or the crisis line, and its open-first order means a cut never drops an open line
+# for a closed one. Shared with the CLI (helplines.OFFERS_SHOWN, where the full argument
+# is), so coordinators see the list a teen gets.
+MAX_OFFERS = OFFERS_SHOWN
 
 
 def now() -> datetime:
@@ -33,7 +45,7 @@ def helplines_text(country: str, risk: str | None, at: datetime | None = None) -
     at = at or now()
     try:
         directory = load_directory(settings.helplines_file)
-        offers = helplines_for(country, risk, at, directory)[:MAX_OFFERS]
+        offers = offers_to_show(country, risk, at, MAX_OFFERS, directory)
         return render_offers(offers, at)
     except Exception as error:  # fail safe: the fixed numbers still go out
         log.error("helplines_unavailable", error=type(error).__name__)

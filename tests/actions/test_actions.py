@@ -832,3 +832,232 @@ def test_an_old_message_is_not_taken_again_after_the_bot_spoke(load_tracker, dom
     ])
     assert asyncio.run(ValidateSafetyPlanForm().extract_activity_choice(
         CollectingDispatcher(), fresh, domain)) == {"activity_choice": "tekenen"}
+
+
+# -- issue 12: every crisis reaches a human; written answers; no dead ends ---------------
+
+def _private(load_tracker, text, *, intent="neutral", requested=None, group=True, slots=None):
+    """The private_no_plan snapshot with a fresh private message ``text`` (the form open at
+    ``requested``); ``group=False``: a teen who never wrote in a group."""
+    tracker = load_tracker("private_no_plan")
+    if not group:
+        for event in tracker.events:
+            (event.get("metadata") or {}).pop("group_chat_id", None)
+    message = {"intent": {"name": intent, "confidence": 0.5}, "entities": [], "text": text,
+               "metadata": {"chat_type": "private", "country": "NL", "teen_telegram_id": 7001}}
+    tracker.latest_message = message
+    tracker.events.append({"event": "user", "text": text, "parse_data": message,
+                           "metadata": message["metadata"], "timestamp": 40.0})
+    tracker.slots.update({"requested_slot": requested, **(slots or {})})
+    if requested:
+        for name in ("thoughts", "has_method", "has_time", "has_place"):
+            tracker.slots[name] = None
+        tracker.slots["thoughts"] = "yes" if requested != "thoughts" else None
+        tracker.active_loop = {"name": "direct_questions_form"}
+    return tracker
+
+
+def test_a_teen_who_only_writes_privately_is_escalated_at_imminent(load_tracker, domain, client):
+    from bot.actions.handoff import ActionHandoff
+
+    tracker = _private(load_tracker, "ja", group=False, slots={"has_method": "yes"})
+    events, messages = run(ActionHandoff(), tracker, domain)
+    (kind, body), = client.calls
+    assert kind == "create" and body["risk_level"] == "imminent"
+    assert body["teen_telegram_id"] == 7001 and "group_chat_id" not in body
+    assert slot("escalation_id", "esc-new") in events
+    assert responses(messages)[0] == "utter_imminent_now"
+
+
+@pytest.mark.parametrize(("slot_name", "typed", "value"), [
+    ("has_time", "vanavond", "yes"),
+    ("has_place", "op mijn kamer", "yes"),
+    ("has_method", "met pillen", "yes"),
+    ("has_place", "thuis denk ik", "yes"),
+    ("has_time", "nee", "no"),
+    ("has_method", "nee, nog niet", "no"),
+    ("has_place", "nergens", "no"),
+    ("has_time", "weet ik niet", "unknown"),
+    ("has_method", "geen idee", "unknown"),
+    ("has_time", "...", None),          # no answer: the question again, kindly
+    ("thoughts", "hoe bedoel je?", None),  # the first question: left to the classifier
+    ("thoughts", "nee", "no"),
+])
+def test_written_answers_to_the_direct_questions(slot_name, typed, value):
+    from bot.actions.forms import written_answer
+
+    assert written_answer(slot_name, typed) == value
+
+
+@pytest.mark.parametrize(("requested", "typed"), [
+    ("has_time", "vanavond"), ("has_place", "op mijn kamer"), ("has_method", "met pillen"),
+])
+def test_a_written_answer_is_a_yes_and_reaches_the_counsellor_in_the_teens_words(
+    load_tracker, domain, client, requested, typed
+):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateDirectQuestionsForm
+
+    tracker = _private(load_tracker, typed, intent="greet", requested=requested)
+    dispatcher = CollectingDispatcher()
+    form = ValidateDirectQuestionsForm()
+    extracted = asyncio.run(getattr(form, f"extract_{requested}")(dispatcher, tracker, domain))
+    field = {"has_method": "has_method", "has_time": "has_time", "has_place": "has_place"}
+    assert extracted == {requested: "yes", "answer_texts": {field[requested]: typed}}
+    tracker.slots.update(extracted)
+    validated = asyncio.run(getattr(form, f"validate_{requested}")(
+        "yes", dispatcher, tracker, domain))
+    assert validated == {requested: "yes", "escalation_id": "esc-new"}
+    (_kind, body), = client.calls  # as it is given, before the form ends
+    assert body["risk_level"] == "imminent"
+    assert body["answers"][requested] == "yes"
+    assert body["answer_texts"] == {requested: typed}
+
+
+def test_an_answer_after_ja_reaches_the_escalation_even_if_the_teen_stops(
+    load_tracker, domain, client
+):
+    """A teen who answers "ja" and then goes silent: the counsellor has that answer."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateDirectQuestionsForm
+
+    tracker = _private(load_tracker, "ja", intent="affirm", requested="thoughts")
+    asyncio.run(ValidateDirectQuestionsForm().validate_thoughts(
+        "yes", CollectingDispatcher(), tracker, domain))
+    (_kind, body), = client.calls
+    assert body["answers"] == {"thoughts_of_suicide": "yes"}
+    assert body["risk_level"] == "direct" and "notify_after_s" not in body
+
+
+def test_the_kind_word_is_left_out_for_a_written_answer(load_tracker, domain, client):
+    from bot.actions.forms import ActionBackToQuestion
+
+    _, messages = run(ActionBackToQuestion(),
+                      _private(load_tracker, "vanavond", requested="has_time"), domain)
+    assert messages == []  # the form takes "vanavond" as the answer
+    _, messages = run(ActionBackToQuestion(),
+                      _private(load_tracker, "vanavond", requested="thoughts"), domain)
+    assert responses(messages) == ["utter_back_to_question"]
+    _, messages = run(ActionBackToQuestion(),
+                      _private(load_tracker, "...", requested="has_time"), domain)
+    assert responses(messages) == ["utter_back_to_question"]
+
+
+def test_an_answer_that_cannot_be_recorded_gives_the_lines_and_is_retried(
+    load_tracker, domain, client
+):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateDirectQuestionsForm
+    from bot.actions.handoff import ActionRetryEscalations
+    from bot.actions.message import ActionReadMessage
+
+    client.available = False
+    tracker = _private(load_tracker, "ja", intent="affirm", requested="thoughts")
+    dispatcher = CollectingDispatcher()
+    out = asyncio.run(ValidateDirectQuestionsForm().validate_thoughts(
+        "yes", dispatcher, tracker, domain))
+    assert responses(dispatcher.messages) == ["utter_thanks_honesty", "utter_lines_now"]
+    pending = out["pending_escalations"]
+    assert [p["body"]["answers"] for p in pending] == [{"thoughts_of_suicide": "yes"}]
+    # the next question schedules the retry reminder (a validation cannot)
+    from bot.actions.forms import ASK_ACTIONS
+
+    ask = next(a for a in ASK_ACTIONS if a().name().endswith("has_method"))()
+    tracker.slots["pending_escalations"] = pending
+    events, _ = run(ask, tracker, domain)
+    assert [e["event"] for e in events] == ["reminder"]
+    # the service is back: the reminder sends it, with the same key
+    client.available = True
+    events, messages = run(ActionRetryEscalations(), tracker, domain)
+    assert messages == []
+    assert events == [slot("escalation_id", "esc-new"), slot("pending_escalations", None)]
+    keys = {body["idempotency_key"] for kind, body in client.calls if kind == "create"}
+    assert len(keys) == 1  # the retry can never make a second escalation
+    # or the teen's next message sends it
+    client.calls.clear()
+    events, _ = run(ActionReadMessage(), tracker, domain)
+    assert slot("pending_escalations", None) in events
+    assert [kind for kind, _ in client.calls] == ["who_speaks", "create"]
+
+
+def test_still_down_the_retry_keeps_it_and_backs_off(load_tracker, domain, client):
+    from bot.actions.handoff import ActionRetryEscalations
+
+    client.available = False
+    tracker = _private(load_tracker, "ja")
+    body = {"idempotency_key": "rasa:abc", "teen_telegram_id": 7001, "risk_level": "direct"}
+    tracker.slots["pending_escalations"] = [{"body": body, "attempts": 3}]
+    events, _ = run(ActionRetryEscalations(), tracker, domain)
+    assert events[0] == slot("pending_escalations", [{"body": body, "attempts": 4}])
+    assert events[1]["event"] == "reminder" and events[1]["name"] == "retry_escalation"
+
+
+def test_the_next_shift_as_a_teen_reads_it():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.actions.handoff import shift_text
+
+    brussels = ZoneInfo("Europe/Brussels")
+    three_am = datetime(2026, 12, 2, 3, 0, tzinfo=brussels)  # a Wednesday
+    assert shift_text("2026-12-02T16:00:00+01:00", three_am) == "vandaag om 16:00"
+    assert shift_text("2026-12-03T16:00:00+01:00", three_am) == "morgen om 16:00"
+    assert shift_text("2026-12-07T16:00:00+01:00", three_am) == "maandag om 16:00"
+    assert shift_text(None, three_am) is None and shift_text("nonsense", three_am) is None
+
+
+def test_no_counsellor_during_the_hours_never_invents_one(load_tracker, domain, client):
+    from bot.actions.handoff import ActionHandoff
+
+    client.counsellor_available = False  # in the service hours, nobody free
+    _, messages = run(ActionHandoff(), load_tracker("private_no_plan"), domain)
+    assert responses(messages) == ["utter_no_counsellor_yet"]
+    assert "113" in messages[0]["helplines"]
+
+
+def test_after_a_counsellor_hands_back_the_questions_do_not_start_again(
+    load_tracker, domain, client
+):
+    from bot.actions.message import ActionReadMessage
+
+    tracker = _private(load_tracker, "hallo?")
+    tracker.slots.update({"speaker": "counsellor", "flow_step": None})
+    events, _ = run(ActionReadMessage(), tracker, domain)
+    assert slot("speaker", "bot") in events and slot("flow_step", "stay") in events
+    # the counsellor closed it as handed back before the teen wrote again
+    tracker.slots.update({"speaker": "bot"})
+    client.last_outcome = "handed_back"
+    events, _ = run(ActionReadMessage(), tracker, domain)
+    assert slot("flow_step", "stay") in events
+    # a teen nobody has talked with yet starts normally
+    client.last_outcome = None
+    events, _ = run(ActionReadMessage(), tracker, domain)
+    assert slot("flow_step", "stay") not in events
+
+
+def test_after_a_tap_only_a_short_question_not_the_whole_keyboard(load_tracker, domain, client):
+    from bot.actions.forms import ASK_ACTIONS
+
+    ask = next(a for a in ASK_ACTIONS if a().name().endswith("activity_choice"))()
+    tracker = load_tracker("private_activities")
+    tracker.slots["activities"] = []
+    _, first = run(ask, tracker, domain)
+    tracker.slots["activities"] = ["cold_water"]
+    _, again = run(ask, tracker, domain)
+    assert responses(first) == ["utter_ask_safety_plan_form_activity_choice"]
+    assert responses(again) == ["utter_ask_activity_more"]
+    buttons = domain["responses"]["utter_ask_activity_more"][0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["activity:done"]
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("nee, ik heb geen plan", "no"), ("ik denk het niet", "no"), ("nope", "no"),
+    ("nee, maar wel een touw", "yes"), ("nee wel morgen", "yes"), ("misschien", "unknown"),
+])
+def test_only_a_clear_no_is_a_no(typed, value):
+    from bot.actions.forms import written_answer
+
+    assert written_answer("has_method", typed) == value
