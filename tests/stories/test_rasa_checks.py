@@ -42,7 +42,12 @@ USED_BY_FORMS_AND_ACTIONS = {
     "utter_plan_not_kept", "utter_plan_save_failed", "utter_my_plan_footer",
     "utter_no_plan_yet", "utter_no_plan_make_one", "utter_plan_unavailable",
     "utter_plan_forgotten",
+    # issue 12: no counsellor, the service down, the direct questions, the list
+    "utter_no_counsellor_yet", "utter_lines_now", "utter_group_lines_now",
+    "utter_back_to_question", "utter_ask_activity_more",
 }
+# Intents the NLU never predicts: the retry reminder triggers it (bot/actions/handoff.py).
+EXTERNAL_INTENTS = {"EXTERNAL_retry_escalation"}
 
 
 def _env() -> dict[str, str]:
@@ -68,7 +73,9 @@ def test_rasa_data_validate_is_clean(merged_config):
     assert result.returncode == 0, output[-3000:]
     warnings = re.findall(r"UserWarning: (.*)", output)
     unused = {m for w in warnings for m in re.findall(r"The utterance '(\w+)' is not used", w)}
-    others = [w for w in warnings if "is not used in any story or rule" not in w]
+    others = [w for w in warnings if "is not used in any story or rule" not in w
+              and not any(f"The intent '{i}' is listed in the domain file, but is not found "
+                          "in the NLU training data." in w for i in EXTERNAL_INTENTS)]
     assert others == []
     assert unused == USED_BY_FORMS_AND_ACTIONS
 

@@ -44,6 +44,13 @@ FORBIDDEN: dict[str, list[str]] = {
         r"\bbrug\b", r"\bspoor\b", r"\btrein", r"\bdak\b", r"\bflat\b", r"\bwapen",
         r"\bgif\b", r"\bafscheidsbrief", r"\bbriefje", r"\bdosis", r"\bslikken\b",
     ],
+    # Never promise secrecy: a counsellor may need to act on what the teen says.
+    "a promise of secrecy": [
+        r"\bonder ons\b", r"\btussen (ons|jou en mij)\b", r"\bgeheim", r"\bbeloof",
+        r"\bniemand (anders )?(zal|gaat|hoeft) (het|dit) (te )?(weten|lezen|zien)",
+    ],
+    # Calques and phrasings that are not Dutch.
+    "not Dutch": [r"\bik lees je\b", r"\bmensen die je kan sturen\b"],
     "weights, calories, BMI or sizes": [
         r"\bbmi\b", r"\bcalorie", r"\bkcal\b", r"\bkilo", r"\bkg\b", r"\bgram\b",
         r"\bgewicht", r"\bwegen\b", r"\bkledingmaat", r"\bmaat \d", r"\bmaatje",
@@ -55,7 +62,7 @@ MAX_GROUP_CHARS = 160  # shorter still: the teen's peers read along
 MAX_BUTTON_CHARS = 30
 # Placeholders a response may use (filled by actions); none repeats the teen's words
 # except the teen's own list (activities, reasons, contacts), which is private only.
-PLACEHOLDERS = {"helplines", "activity_list", "reasons_list", "contact_list"}
+PLACEHOLDERS = {"helplines", "activity_list", "reasons_list", "contact_list", "next_shift"}
 GROUP_PLACEHOLDERS = {"helplines"}
 # Responses whose texts must offer a human (/hulp, a helpline or a counsellor).
 MUST_OFFER_HUMAN = {
@@ -64,6 +71,8 @@ MUST_OFFER_HUMAN = {
     "utter_plan_forgotten", "utter_imminent_now",
     "utter_group_imminent", "utter_no_counsellor_now", "utter_peer_harm_private_note",
     "utter_helplines_unavailable", "utter_private_opening",
+    "utter_no_counsellor_yet", "utter_lines_now", "utter_group_lines_now", "utter_still_here",
+    "utter_private_distress",
 }
 HUMAN = re.compile(r"/hulp|hulpverlener|\b112\b|\b1813\b|\b113\b|\{helplines\}")
 
@@ -163,7 +172,9 @@ def test_group_invitations_open_the_private_chat():
 
 
 def test_imminent_texts_give_the_emergency_number_and_the_crisis_line_per_country():
-    for name in ("utter_group_imminent", "utter_imminent_now"):
+    # ... and so do the texts for when nobody can be told or nobody is there
+    for name in ("utter_group_imminent", "utter_imminent_now", "utter_lines_now",
+                 "utter_group_lines_now", "utter_still_here"):
         by_country = {
             (v.get("condition") or [{}])[0].get("value"): normalise(v["text"])
             for v in RESPONSES[name]
@@ -193,6 +204,18 @@ def test_numbers_in_texts_are_real_helplines():
 def test_most_responses_vary():
     single = sorted(name for name, variations in RESPONSES.items() if len(variations) < 2)
     assert single == ["utter_group_helplines"], single
+
+
+def test_no_human_there_says_when_and_gives_112():
+    """Outside the shift: when the next one starts and 112; never a person invented."""
+    for variation in RESPONSES["utter_no_counsellor_now"]:
+        assert "{next_shift}" in variation["text"] and "112" in variation["text"]
+        assert "{helplines}" in variation["text"]  # the lines open now (the 24/7 one first)
+    for name in ("utter_no_counsellor_yet", "utter_lines_now", "utter_group_lines_now"):
+        for variation in RESPONSES[name]:
+            assert "112" in variation["text"], name
+            text = normalise(variation["text"])
+            assert not re.search(r"\b(komt|is onderweg|zo bij je)\b", text), (name, text)
 
 
 def test_the_direct_question_is_asked_directly():
