@@ -6,9 +6,9 @@ Plain Python (standard library and PyYAML), shared by the Rasa action server
 
 Typical use::
 
-    from helplines import helplines_for, render_offers
-    offers = helplines_for("BE", "direct", now)   # now: a timezone-aware datetime
-    text = render_offers(offers, now)
+    from helplines import offers_to_show, render_offers
+    offers = offers_to_show("BE", "direct", now)   # now: a timezone-aware datetime
+    text = render_offers(offers, now)              # what the teen reads
 """
 
 from helplines.holidays import easter_sunday, holiday_name, is_public_holiday, public_holidays
@@ -22,6 +22,7 @@ from helplines.loader import (
 )
 from helplines.model import AgeRange, Channel, Helpline, HelplineDirectory
 from helplines.offers import (
+    OFFERS_SHOWN,
     RISK_LEVELS,
     ChannelStatus,
     Offer,
@@ -29,11 +30,14 @@ from helplines.offers import (
     channel_status,
     helplines_for,
     normalise_risk,
+    offers_to_show,
+    select_offers,
 )
 from helplines.texts import render_offer, render_offers, status_text
 
 __all__ = [
     "DEFAULT_PATH",
+    "OFFERS_SHOWN",
     "RISK_LEVELS",
     "AgeRange",
     "Channel",
@@ -54,9 +58,11 @@ __all__ = [
     "is_public_holiday",
     "load_directory",
     "normalise_risk",
+    "offers_to_show",
     "parse_directory",
     "public_holidays",
     "render_offer",
     "render_offers",
+    "select_offers",
     "status_text",
 ]

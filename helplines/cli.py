@@ -19,12 +19,15 @@ from helplines.hours import require_aware
 from helplines.loader import DEFAULT_PATH, HelplineDataError, load_directory
 from helplines.model import Helpline, HelplineDirectory
 from helplines.offers import (
+    OFFERS_SHOWN,
     RISK_LEVELS,
     ChannelStatus,
+    Offer,
     UnknownCountryError,
     channel_status,
     helplines_for,
     normalise_risk,
+    select_offers,
 )
 from helplines.texts import render_offers
 
@@ -48,8 +51,17 @@ RiskOption = Annotated[
     str | None,
     typer.Option(
         "--risk",
-        help=f"Order as a teen at this risk level sees it ({', '.join(RISK_LEVELS)}), "
-        "and print the text the teen gets.",
+        help=f"Show the helplines a teen at this risk level gets ({', '.join(RISK_LEVELS)}), "
+        "in the teen's order, the ones left out, and the text the teen reads.",
+    ),
+]
+LimitOption = Annotated[
+    int,
+    typer.Option(
+        "--limit",
+        min=1,
+        help="With --risk: how many helplines a teen is shown when nothing forces more "
+        "(the bot's number is the default).",
     ),
 ]
 FileOption = Annotated[
@@ -68,6 +80,7 @@ def show(
     at: AtOption = None,
     country: CountryOption = None,
     risk: RiskOption = None,
+    limit: LimitOption = OFFERS_SHOWN,
     file: FileOption = None,
 ) -> None:
     """Print, per country, every helpline channel and whether it is open now."""
@@ -95,15 +108,21 @@ def show(
             title = f"{code} at {_local(now, directory.in_country(code)[0])}"
         else:
             try:
-                offers = helplines_for(code, risk, now, directory)
+                ranked = helplines_for(code, risk, now, directory)
             except UnknownCountryError as error:  # pragma: no cover - countries come from the file
                 raise typer.BadParameter(str(error), param_hint="--country") from None
+            # The same selection as the bot (bot/actions/helpline_offers.py).
+            offers = select_offers(ranked, risk, limit)
             rows = [(offer.helpline, status) for offer in offers for status in offer.channels]
             level = normalise_risk(risk)
             shown = level if level == risk.strip().lower() else f"{level} (unknown {risk!r})"
-            title = f"{code} at {_local(now, directory.in_country(code)[0])}, risk {shown}"
+            title = (
+                f"{code} at {_local(now, directory.in_country(code)[0])}, risk {shown}: "
+                f"shown to the teen (cap {limit})"
+            )
         console.print(_table(title, rows))
         if risk is not None:
+            console.print(_left_out(ranked, offers), markup=False, highlight=False)
             console.print(f"What a teen in {code} sees:", style="bold")
             console.print(render_offers(offers, now), markup=False, highlight=False)
             console.print()
@@ -163,6 +182,14 @@ def _parse_at(at: str | None) -> datetime:
 def _local(moment: datetime, helpline: Helpline) -> str:
     local = moment.astimezone(ZoneInfo(helpline.timezone))
     return f"{local:%a %d %b %Y %H:%M} ({helpline.timezone}, UTC{local:%z})"
+
+
+def _left_out(ranked: list[Offer], shown: list[Offer]) -> str:
+    """The lines the cap left out, open ones first as in the teen's list."""
+    left = [offer for offer in ranked if all(offer is not kept for kept in shown)]
+    left.sort(key=lambda offer: not offer.is_open)  # stable: role order within each
+    names = [f"{o.helpline.name} ({'open' if o.is_open else 'closed'})" for o in left]
+    return "Left out: " + (", ".join(names) if names else "none")
 
 
 def _table(title: str, rows: list[tuple[Helpline, ChannelStatus]]) -> Table:

@@ -15,7 +15,15 @@ The crisis line is in every list: it is never hidden. 112 is shown when the teen
 may be in danger now (imminent, first) or talks directly about suicide or self-harm
 (direct, after the lines that can talk with them); at lower levels it is left out,
 because a teen who is not in danger is better served by a line that listens.
-Within one place, lines that are open now come before closed ones, then file order.
+
+Two steps, two functions:
+
+- :func:`helplines_for` ranks *every* line of the country that the risk level shows,
+  by role; within one place, open before closed, then file order. It drops nothing.
+- :func:`offers_to_show` is what a teen is shown: the lines open now first, then
+  closed ones, cut to a phone screen by :func:`select_offers` without ever losing
+  the crisis line, 112 (when the risk level shows it) or an open line for a closed
+  one. Every place a teen gets a list uses it (the bot, the CLI's ``--risk``).
 
 An unknown risk level is treated as ``imminent``: when we do not know, we assume
 the worst (fail safe). An unknown country is an error for the caller to handle.
@@ -23,6 +31,7 @@ the worst (fail safe). An unknown country is an error for the caller to handle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +49,20 @@ ROLE_ORDER: dict[str, tuple[str, ...]] = {
     "distress": ("youth_line", "listening_line", "crisis_line"),
     "none": ("youth_line", "listening_line", "crisis_line"),
 }
+
+# Lines kept in a teen's list whatever the cap, when the risk level's order has the role.
+MUST_KEEP_ROLES = ("emergency", "crisis_line")
+
+# How many helplines a teen is shown when nothing forces more: three lines a teen can
+# talk to, plus 112 at the levels that show it. A helpline is four lines of text (name,
+# what it is for, one line per phone or chat), about 200 characters; 112 is three short
+# ones. So four, with 112 among them, is about 700 characters: about a phone screen
+# with the heading, the first number at the top. A cap of three would make 112 cost a
+# teen in danger one of the lines to talk to (at 20:00 on a weekday in Belgium it would
+# leave out Tele-Onthaal, which answers day and night); more than four pushes the first
+# number off the screen and gives a teen in crisis more to choose from than helps.
+# The bot (bot/actions/helpline_offers.py) and the CLI both use this.
+OFFERS_SHOWN = 4
 
 
 class UnknownCountryError(ValueError):
@@ -112,7 +135,12 @@ def helplines_for(
     now: datetime,
     directory: HelplineDirectory | None = None,
 ) -> list[Offer]:
-    """Return the helplines to offer a teen in ``country`` at ``risk``, best first.
+    """Return every helpline the risk level shows in ``country``, ranked by role.
+
+    Ordered by the risk level's role order; within one place, open before closed,
+    then file order. Nothing is cut and a closed line may come before an open one
+    of a later role: this is the ranking, not what a teen sees. For the list a teen
+    is shown, use :func:`offers_to_show`.
 
     ``now`` must be timezone-aware. ``directory`` defaults to the shipped file.
     Raises :class:`UnknownCountryError` when no helplines are known for ``country``.
@@ -138,3 +166,65 @@ def helplines_for(
         ranked.append(((offer.place, not offer.is_open, position), offer))
     ranked.sort(key=lambda item: item[0])
     return [offer for _, offer in ranked]
+
+
+def offers_to_show(
+    country: str,
+    risk: str | None,
+    now: datetime,
+    limit: int = OFFERS_SHOWN,
+    directory: HelplineDirectory | None = None,
+) -> list[Offer]:
+    """Return the helplines a teen in ``country`` at ``risk`` is shown at ``now``.
+
+    :func:`helplines_for` cut by :func:`select_offers` (see there for the rules):
+    open lines first, at most ``limit`` lines unless the lines that must be kept need
+    more. Same arguments and errors as :func:`helplines_for`, and ``ValueError``
+    when ``limit`` is below 1.
+    """
+    return select_offers(helplines_for(country, risk, now, directory), risk, limit)
+
+
+def select_offers(offers: Sequence[Offer], risk: str | None, limit: int) -> list[Offer]:
+    """Choose and order, from ``helplines_for``'s ranking, what a teen is shown.
+
+    The rules, in this order:
+
+    1. Lines open now come first, in the ranking's order (the risk level's role
+       order); closed lines after them, also in that order. A line is open when
+       any of its channels is.
+    2. Always kept: the crisis line, and 112 when the risk level's order includes
+       the emergency role (``imminent``, ``direct``; an unknown level counts as
+       ``imminent``).
+    3. If one of those kept lines is closed, every open line is kept too, so that a
+       closed line never takes the place of one that answers now.
+    4. The room left under ``limit`` is filled in the order of rule 1: open lines
+       first, closed lines only while room is left. So a line open day and night is
+       never dropped while a closed line is shown.
+
+    **The cap grows** rather than drop a line rules 2 and 3 keep: the result has
+    ``max(limit, number of kept lines)`` lines, or all of ``offers`` when there are
+    fewer. With the shipped file the kept lines are 112 and the crisis line, whose
+    phones answer day and night, so a cap of two or more is never exceeded.
+
+    ``offers`` is :func:`helplines_for`'s list for the same ``risk``. A closed line
+    is shown as closed, with when it opens (:mod:`helplines.texts`).
+    Raises ``ValueError`` when ``limit`` is below 1.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit!r}")
+    order = ROLE_ORDER[normalise_risk(risk)]
+    keep_roles = {role for role in MUST_KEEP_ROLES if role in order}
+    ranked = [o for o in offers if o.is_open] + [o for o in offers if not o.is_open]
+    kept = {id(o) for o in ranked if keep_roles.intersection(o.helpline.roles)}
+    if any(not o.is_open for o in ranked if id(o) in kept):
+        kept.update(id(o) for o in ranked if o.is_open)
+    room = max(limit - len(kept), 0)
+    chosen = []
+    for offer in ranked:
+        if id(offer) in kept:
+            chosen.append(offer)
+        elif room > 0:
+            chosen.append(offer)
+            room -= 1
+    return chosen

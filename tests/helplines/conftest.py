@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 
 from helplines import (
+    RISK_LEVELS,
     HelplineDataError,
     HelplineDirectory,
+    Offer,
     Schedule,
     load_directory,
     parse_directory,
 )
 
 TODAY = date(2026, 11, 22)
+RISKS_WITH_112 = ("imminent", "direct")
 
 VALID = """\
 # A small directory used by the tests.
@@ -131,3 +134,47 @@ helplines:
     source: https://www.example.be
 """
     return parse_directory(text, today=TODAY).helplines[0].channels[0].schedule
+
+
+def ids(offers: list[Offer]) -> list[str]:
+    return [offer.helpline.id for offer in offers]
+
+
+def must_keep(ranked: list[Offer], risk: str | None) -> list[Offer]:
+    """The lines the rules keep whatever the cap, worked out here from the rules' text."""
+    with_112 = risk in RISKS_WITH_112 or risk not in RISK_LEVELS
+    kept = [
+        o
+        for o in ranked
+        if "crisis_line" in o.helpline.roles or (with_112 and "emergency" in o.helpline.roles)
+    ]
+    if any(not o.is_open for o in kept):
+        kept += [o for o in ranked if o.is_open and o not in kept]
+    return kept
+
+
+def check_selection(ranked: list[Offer], shown: list[Offer], risk: str | None, limit: int) -> None:
+    """Every rule a shown list must keep, given the full ranking it was chosen from."""
+    shown_ids = ids(shown)
+    assert len(set(shown_ids)) == len(shown_ids), "a line shown twice"
+    assert set(shown_ids) <= set(ids(ranked)), "a line the risk level does not show"
+    states = [offer.is_open for offer in shown]
+    assert states == sorted(states, reverse=True), f"a closed line before an open one: {shown_ids}"
+    if any(offer.is_open for offer in ranked):
+        assert shown[0].is_open, f"the first line is closed: {shown_ids}"
+    # Among the open ones, and among the closed ones, the ranking's (role) order.
+    is_open = {offer.helpline.id: offer.is_open for offer in ranked}
+    for state in (True, False):
+        expected = [i for i in ids(ranked) if i in shown_ids and is_open[i] is state]
+        assert [i for i in shown_ids if is_open[i] is state] == expected
+    left_out = [offer for offer in ranked if offer.helpline.id not in shown_ids]
+    if any(not offer.is_open for offer in shown):
+        assert not [o for o in left_out if o.is_open], "an open line left out for a closed one"
+        assert not [o for o in left_out if o.helpline.always_open], (
+            "a line open day and night left out for a closed one"
+        )
+    kept = must_keep(ranked, risk)
+    assert {o.helpline.id for o in kept} <= set(shown_ids), "a must-keep line left out"
+    assert len(shown) <= max(limit, len(kept)), f"longer than the cap needs: {shown_ids}"
+    if len(shown) < limit:
+        assert not left_out, "a line left out while there was room"

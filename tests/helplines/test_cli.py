@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helplines import OFFERS_SHOWN, offers_to_show, render_offers
 from helplines.cli import app
 from tests.helplines.conftest import VALID
 
@@ -56,6 +58,38 @@ def test_risk_orders_the_table_and_prints_what_the_teen_sees(runner: CliRunner) 
     assert "What a teen in NL sees:" in output
     assert "• bel 113 of 0800-0113: dag en nacht" in output
     assert "• bel 0800-0432: nu open tot 21:00" in output
+
+
+def test_risk_shows_the_selection_the_teen_gets(runner: CliRunner) -> None:
+    # 07:50 on a Monday: Awel is closed, Tele-Onthaal 106 answers day and night.
+    moment = "2026-11-23T07:50+01:00"
+    result = runner.invoke(app, ["--at", moment, "--country", "BE", "--risk", "none"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    now = datetime.fromisoformat(moment)
+    teen = render_offers(offers_to_show("BE", "none", now), now)
+    assert result.output.rstrip().endswith(teen.splitlines()[-1])
+    shown = result.output.split("What a teen in BE sees:")[1]
+    assert shown.index("Tele-Onthaal") < shown.index("Zelfmoordlijn 1813") < shown.index("Awel")
+    assert "Left out: none" in result.output
+    assert f"cap {OFFERS_SHOWN}" in result.output
+
+
+def test_limit_cuts_closed_lines_first_and_says_what_was_left_out(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app,
+        ["--at", "2026-11-23T07:50+01:00", "--country", "BE", "--risk", "imminent", "--limit", "1"],
+        env=WIDE,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Left out: Tele-Onthaal (open), Awel (closed)" in result.output
+    shown = result.output.split("What a teen in BE sees:")[1]
+    assert "Noodnummer 112" in shown and "Zelfmoordlijn 1813" in shown
+    assert "Tele-Onthaal" not in shown and "Awel" not in shown
+
+
+def test_limit_below_one_is_refused(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--risk", "none", "--limit", "0"], env=WIDE)
+    assert result.exit_code == 2
 
 
 def test_an_unknown_risk_is_shown_as_the_highest(runner: CliRunner) -> None:

@@ -14,15 +14,20 @@ import pytest
 
 from helplines import (
     RISK_LEVELS,
+    Channel,
     DatedHours,
+    Helpline,
     HelplineDirectory,
     Schedule,
     TimeRange,
     helplines_for,
     load_directory,
+    offers_to_show,
     render_offer,
+    select_offers,
 )
-from tests.helplines.conftest import TODAY
+from helplines.model import ROLES
+from tests.helplines.conftest import TODAY, check_selection
 
 pytestmark = pytest.mark.shared
 
@@ -210,3 +215,61 @@ def test_a_closed_channel_is_never_offered_as_open(now: datetime, country: str, 
                 line = next(text for text in lines if status.channel.address in text)
                 assert "nu gesloten" in line
                 assert "nu open" not in line and "dag en nacht" not in line
+
+
+# -- what a teen is shown: open first, must-keep lines kept, the cap grown only for them ------
+
+risks = st.one_of(st.sampled_from(RISK_LEVELS), st.none(), st.text(max_size=8))
+limits = st.integers(min_value=1, max_value=6)
+ALWAYS = Schedule(
+    timezone="Europe/Brussels",
+    country="BE",
+    weekly=tuple((TimeRange(0, 24 * 60),) for _ in range(7)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(now=moments, country=st.sampled_from(["BE", "NL"]), risk=risks, limit=limits)
+def test_the_shipped_lists_keep_the_selection_rules(
+    now: datetime, country: str, risk: str | None, limit: int
+) -> None:
+    ranked = helplines_for(country, risk, now, _directory())
+    shown = offers_to_show(country, risk, now, limit, _directory())
+    check_selection(ranked, shown, risk, limit)
+
+
+@st.composite
+def directories(draw: st.DrawFn) -> HelplineDirectory:
+    """Up to seven Belgian lines with random roles and hours, 24/7 ones among them."""
+    helplines = []
+    for number in range(draw(st.integers(min_value=1, max_value=7))):
+        roles = draw(st.lists(st.sampled_from(ROLES), min_size=1, max_size=2, unique=True))
+        schedule = draw(st.one_of(schedules(), st.just(ALWAYS)))
+        helplines.append(
+            Helpline(
+                id=f"line-{number}",
+                country="BE",
+                name=f"Lijn {number}",
+                purpose="Een lijn om mee te testen.",
+                roles=tuple(roles),
+                channels=(Channel(kind="phone", address=str(100 + number), schedule=schedule),),
+                free=True,
+                anonymous=True,
+                timezone=schedule.timezone,
+                checked_on=TODAY,
+                source="https://www.example.be",
+            )
+        )
+    return HelplineDirectory(helplines=tuple(helplines))
+
+
+@PROPERTY_SETTINGS
+@given(directory=directories(), now=any_moment, risk=risks, limit=limits)
+def test_any_directory_keeps_the_selection_rules(
+    directory: HelplineDirectory, now: datetime, risk: str | None, limit: int
+) -> None:
+    ranked = helplines_for("BE", risk, now, directory)
+    if not ranked:  # no line has a role this risk level shows
+        return
+    shown = select_offers(ranked, risk, limit)
+    check_selection(ranked, shown, risk, limit)
