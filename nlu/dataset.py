@@ -22,6 +22,32 @@ NLU_DIR = Path(__file__).resolve().parent
 DATA_DIR = NLU_DIR / "data"
 EVAL_FILE = NLU_DIR / "eval" / "test.yml"
 DEV_FILE = NLU_DIR / "eval" / "dev.yml"
+# Written by people outside the detection work, in teens' own registers; held out:
+# never read for training or tuning, and its messages are never printed by the
+# report's terminal output (only the coordinators' HTML lists its misses).
+OUTSIDE_FILE = NLU_DIR / "eval" / "outside.yml"
+MIN_OUTSIDE_MESSAGES = 300
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """An evaluation set: measured against the targets, never tuned on."""
+
+    name: str
+    path: Path
+    held_out: bool = False  # its texts stay out of terminal output
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+
+# Every set the targets are measured on (the dev set is for tuning, not here).
+EVAL_SETS: tuple[EvalSet, ...] = (
+    EvalSet("test", EVAL_FILE),
+    EvalSet("outside", OUTSIDE_FILE, held_out=True),
+)
+DEV_SET = EvalSet("dev", DEV_FILE)
 VARIANTS = ("be", "nl", "mixed")
 NEAR_DUPLICATE_JACCARD = 0.8
 

@@ -128,6 +128,7 @@ class RasaDetector:
             return combine(lexicon, ranking)
         return Detection(
             risk=crisis["risk"],
+            public_risk=crisis.get("public_risk"),
             peer_harm=crisis["peer_harm"],
             method_detail=crisis["method_detail"],
             topics=list(crisis["topics"]),

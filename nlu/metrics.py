@@ -1,5 +1,8 @@
 """Scores of a detector on a labelled set: per-level recall and precision, the confusion
-matrix, the targets of issue 4, and the misses (as text, for the coordinator's report).
+matrix, the targets, and the misses (as text, for the coordinator's report).
+
+Either level of a verdict can be scored: ``risk`` (the care level: private care,
+escalation) or ``public_risk`` (what the group line follows).
 
 Shared code (standard library only): the thresholds test runs it on both sides for
 the lexicon, and in the Rasa environment for the full detector.
@@ -15,7 +18,21 @@ from nlu.dataset import Labelled
 from nlu.risk import LEVELS, TOPICS, Detection, rank
 
 # (name, description, target, higher_is_better)
-TARGETS: tuple[tuple[str, str, float, bool], ...] = (
+Target = tuple[str, str, float, bool]
+
+# Issue 12's "Done when", at the care level, on every evaluation set.
+TARGETS: tuple[Target, ...] = (
+    ("direct_or_imminent_at_least_direct", "direct and imminent detected as >= direct", 1.0, True),
+    ("imminent_as_imminent", "imminent detected as imminent", 0.90, True),
+    ("indirect_at_least_indirect", "indirect detected as >= indirect", 0.90, True),
+    ("distress_at_least_distress", "distress detected as >= distress", 0.85, True),
+    ("none_raised_to_indirect", "none raised to >= indirect (at most)", 0.05, False),
+    ("none_raised_to_direct", "none raised to >= direct (at most)", 0.0, False),
+    ("peer_harm_recall", "peer_harm flagged", 0.95, True),
+)
+# Issue 4's bar, kept for the lexicon alone on test.yml: the gateway's path when Rasa
+# is down must stay as good as it was.
+LEXICON_TARGETS: tuple[Target, ...] = (
     ("direct_or_imminent_at_least_direct", "direct and imminent detected as >= direct", 1.0, True),
     ("imminent_as_imminent", "imminent detected as imminent", 0.90, True),
     ("indirect_at_least_indirect", "indirect detected as >= indirect", 0.95, True),
@@ -23,6 +40,7 @@ TARGETS: tuple[tuple[str, str, float, bool], ...] = (
     ("none_raised_to_indirect", "none raised to >= indirect (at most)", 0.03, False),
     ("peer_harm_recall", "peer_harm flagged", 0.95, True),
 )
+LEVEL_ATTRIBUTES = ("risk", "public_risk")
 
 
 @dataclass
@@ -45,10 +63,12 @@ class Scores:
     topics: dict[str, dict[str, float]]
     false_negatives: list[Miss]
     false_positives: list[Miss]
+    spec: tuple[Target, ...] = TARGETS
+    level: str = "risk"
 
     def target_rows(self) -> list[tuple[str, str, float, float, bool]]:
         rows = []
-        for name, label, target, higher_better in TARGETS:
+        for name, label, target, higher_better in self.spec:
             value = self.targets[name]
             ok = value >= target if higher_better else value <= target
             rows.append((name, label, value, target, ok))
@@ -61,6 +81,7 @@ class Scores:
     def as_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
+            "level": self.level,
             "confusion": self.confusion,
             "recall": self.recall,
             "precision": self.precision,
@@ -79,19 +100,35 @@ def _ratio(num: int, den: int) -> float:
 
 def _rules(d: Detection) -> list[str]:
     lex = d.evidence.get("lexicon") or {}
-    return [f"{r['id']}:{r['context']}" for r in lex.get("rules", [])] + list(lex.get("idioms", []))
+    out = [f"{r['id']}:{r['context']}" for r in lex.get("rules", [])] + list(lex.get("idioms", []))
+    cls = d.evidence.get("classifier") or {}
+    if cls:
+        out.append(f"classifier:{cls.get('intent')}:{cls.get('fail_safe_level')}")
+        out += [f"lowered_by:{code}" for code in cls.get("lowered_by") or []]
+    return out
 
 
-def score(items: Sequence[Labelled], predictions: Sequence[Detection]) -> Scores:
+def score(
+    items: Sequence[Labelled],
+    predictions: Sequence[Detection],
+    *,
+    level: str = "risk",
+    spec: tuple[Target, ...] = TARGETS,
+) -> Scores:
+    """Score ``predictions`` at ``level`` (``risk``: care, ``public_risk``: public)."""
+    if level not in LEVEL_ATTRIBUTES:
+        raise ValueError(f"level must be one of {LEVEL_ATTRIBUTES}")
+    attribute = level
     confusion = {e: dict.fromkeys(LEVELS, 0) for e in LEVELS}
     fn: list[Miss] = []
     fp: list[Miss] = []
     for item, pred in zip(items, predictions, strict=True):
-        confusion[item.risk][pred.risk] += 1
-        if rank(pred.risk) < rank(item.risk):
-            fn.append(Miss(item.text, item.risk, pred.risk, "risk", _rules(pred)))
-        elif rank(pred.risk) > rank(item.risk):
-            fp.append(Miss(item.text, item.risk, pred.risk, "risk", _rules(pred)))
+        got = str(getattr(pred, attribute) or pred.risk)
+        confusion[item.risk][got] += 1
+        if rank(got) < rank(item.risk):
+            fn.append(Miss(item.text, item.risk, got, "risk", _rules(pred)))
+        elif rank(got) > rank(item.risk):
+            fp.append(Miss(item.text, item.risk, got, "risk", _rules(pred)))
         for flag in ("peer_harm", "method_detail"):
             want, got = getattr(item, flag), getattr(pred, flag)
             if want and not got:
@@ -112,12 +149,14 @@ def score(items: Sequence[Labelled], predictions: Sequence[Detection]) -> Scores
 
     none_total = sum(confusion["none"].values())
     none_raised = sum(confusion["none"][p] for p in LEVELS if rank(p) >= rank("indirect"))
+    none_direct = sum(confusion["none"][p] for p in LEVELS if rank(p) >= rank("direct"))
     targets = {
         "direct_or_imminent_at_least_direct": at_least(["direct", "imminent"], "direct"),
         "imminent_as_imminent": at_least(["imminent"], "imminent"),
         "indirect_at_least_indirect": at_least(["indirect"], "indirect"),
         "distress_at_least_distress": at_least(["distress"], "distress"),
         "none_raised_to_indirect": _ratio(none_raised, none_total) if none_total else 0.0,
+        "none_raised_to_direct": _ratio(none_direct, none_total) if none_total else 0.0,
         "peer_harm_recall": _flag_scores(items, predictions, "peer_harm")["recall"],
     }
     flags = {f: _flag_scores(items, predictions, f) for f in ("peer_harm", "method_detail")}
@@ -138,6 +177,8 @@ def score(items: Sequence[Labelled], predictions: Sequence[Detection]) -> Scores
         topics=topics,
         false_negatives=fn,
         false_positives=fp,
+        spec=spec,
+        level=attribute,
     )
 
 
@@ -151,5 +192,11 @@ def _flag_scores(
     return {"recall": _ratio(tp, want), "precision": _ratio(tp, got), "n": want}
 
 
-def run(items: Sequence[Labelled], detect: Callable[[str], Detection]) -> Scores:
-    return score(items, [detect(item.text) for item in items])
+def run(
+    items: Sequence[Labelled],
+    detect: Callable[[str], Detection],
+    *,
+    level: str = "risk",
+    spec: tuple[Target, ...] = TARGETS,
+) -> Scores:
+    return score(items, [detect(item.text) for item in items], level=level, spec=spec)

@@ -360,6 +360,7 @@ class Lexicon:
 
         evidence: dict[str, Any] = {
             "lexicon": {
+                "harmless": self._harmless(hits),
                 "rules": [
                     {"id": h.entry.id, "risk": h.entry.risk, "context": h.context}
                     for h in hits
@@ -379,6 +380,31 @@ class Lexicon:
             topics=[t for t in TOPICS if t in topics],
             evidence=evidence,
         )
+
+    @staticmethod
+    def _harmless(hits: Sequence[Hit]) -> list[dict[str, str]]:
+        """Positive evidence that crisis words are harmless here, for the combination
+        rule (nlu.risk): idioms, crisis entries read as negated, about someone else,
+        addressed to you, past or fiction, and hurtful replies (aimed at the other)."""
+        out: list[dict[str, str]] = []
+        for h in hits:
+            kind = h.entry.kind
+            if kind == "idiom":
+                code = "idiom"
+            elif kind == "peer_harm" and h.context != NEGATED:
+                code = "aimed_at_other"
+            elif (
+                kind == "signal"
+                and h.context in (NEGATED, OTHER, YOU, PAST, FICTION)
+                and (_CRISIS_TOPICS & set(h.entry.topics) or rank(h.entry.risk) >= rank("indirect"))
+            ):
+                code = h.context
+            else:
+                continue
+            item = {"id": h.entry.id, "context": code}
+            if item not in out:
+                out.append(item)
+        return out
 
     def _aimed_at_you(self, tokens: list[str], hits: list[Hit]) -> None:
         """Crisis words inside a hurtful reply are about the other ("ik hoop dat je

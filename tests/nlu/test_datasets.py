@@ -10,6 +10,8 @@ import pytest
 from nlu.dataset import (
     DEV_FILE,
     EVAL_FILE,
+    MIN_OUTSIDE_MESSAGES,
+    OUTSIDE_FILE,
     comparable,
     jaccard,
     load_labelled,
@@ -17,6 +19,7 @@ from nlu.dataset import (
     training_examples,
 )
 from nlu.risk import LEVELS, TOPICS
+from tests.stack import in_ci
 
 pytestmark = pytest.mark.shared
 
@@ -92,3 +95,27 @@ def test_pairs_helper_is_symmetric_enough():
     texts = ["ik lag dood van het lachen", "mijn gsm is dood", "ik wil dood"]
     for a, b in itertools.combinations(texts, 2):
         assert jaccard(a, b) == jaccard(b, a)
+
+
+def _outside() -> list:
+    """The held-out set, by path only: these tests never print its messages."""
+    if not OUTSIDE_FILE.is_file():
+        message = f"the held-out evaluation set {OUTSIDE_FILE.name} does not exist yet"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return load_labelled(OUTSIDE_FILE)
+
+
+def test_the_outside_set_is_large_enough():
+    assert len(_outside()) >= MIN_OUTSIDE_MESSAGES
+
+
+def test_the_outside_set_never_overlaps_training_dev_or_test_data():
+    outside = [m.text for m in _outside()]
+    # Name only our own side of a collision (training, dev or test text), never the
+    # held-out message: the fix is to change ours.
+    for name, ours in (("training", TRAIN_TEXTS), ("dev", [m.text for m in DEV]),
+                       ("test", [m.text for m in EVAL])):
+        collisions = sorted({theirs for _o, theirs, _s in near_duplicates(outside, ours)})
+        assert collisions == [], f"{name} texts too close to held-out messages"

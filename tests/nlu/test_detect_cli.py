@@ -15,7 +15,7 @@ from nlu.detection import LexiconDetector, load_detector
 pytestmark = pytest.mark.shared
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "nlu" / "detect"
-KEYS = {"risk", "peer_harm", "method_detail", "topics", "evidence"}
+KEYS = {"risk", "public_risk", "peer_harm", "method_detail", "topics", "evidence"}
 
 
 def _run(args: list[str], lines: list[str]) -> subprocess.CompletedProcess[str]:

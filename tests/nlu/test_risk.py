@@ -1,4 +1,4 @@
-"""The fail-safe combination of the lexicon's floor and the classifier's scores."""
+"""The fail-safe combination: the care level and the public level."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nlu.lexicon import assess
 from nlu.risk import (
+    HARMLESS_CONTEXTS,
     INTENT_LEVEL,
     LEVELS,
     Detection,
@@ -21,6 +23,14 @@ from nlu.risk import (
 pytestmark = pytest.mark.shared
 
 INTENTS = [*INTENT_LEVEL, "neutral", "greet", "affirm", "peer_harm", "nlu_fallback"]
+# The classifier reads a message as imminent, unsure: the knife-holding case of issue 12.
+KNIFE = [("risk_imminent", 0.55), ("risk_distress", 0.2), ("neutral", 0.25)]
+
+
+def _lexicon(risk: str = "none", *harmless: tuple[str, str]) -> Detection:
+    return Detection(risk=risk, evidence={"lexicon": {
+        "harmless": [{"id": rule, "context": context} for rule, context in harmless],
+    }})
 
 
 def test_levels_are_ordered():
@@ -29,56 +39,81 @@ def test_levels_are_ordered():
     assert higher() == "none"
 
 
-def test_a_confident_classifier_sets_the_level():
-    result = combine(Detection(), [("risk_direct", 0.97), ("neutral", 0.03)])
-    assert result.risk == "direct"
-    assert result.evidence["decided_by"] == "classifier"
+def test_a_silent_lexicon_never_lowers_the_classifiers_crisis_reading():
+    result = combine(_lexicon(), KNIFE)
+    assert result.risk == "imminent"
+    cls = result.evidence["classifier"]
+    assert cls["fail_safe_level"] == "imminent" and cls["level"] == "imminent"
+    assert cls["lowered_by"] == [] and cls["lowered_rules"] == []
+    # The group line is precision-filtered: not sure, no agreement, no question in public.
+    assert result.public_risk == "distress"
+    assert cls["public_lowered_by"] == "no_agreement"
+
+
+def test_the_knife_message_stays_imminent_through_the_real_lexicon():
+    # Nothing in this message is evidence of harmlessness, whatever the lexicon finds.
+    lexicon = assess("ik heb een mes in mijn hand en ik weet niet wat ik ga doen")
+    assert combine(lexicon, KNIFE).risk == "imminent"
+
+
+def test_an_idiom_lowers_the_classifiers_reading():
+    result = combine(_lexicon("none", ("idiom.laughing", "idiom")), KNIFE)
+    assert result.risk == "distress"  # s(>= distress) is 0.75: a warm word, no questions
+    cls = result.evidence["classifier"]
+    assert cls["fail_safe_level"] == "imminent"
+    assert cls["lowered_by"] == ["idiom"] and cls["lowered_rules"] == ["idiom.laughing"]
+    faint = [("risk_direct", 0.35), ("neutral", 0.65)]
+    assert combine(_lexicon("none", ("idiom.objects_dead", "idiom")), faint).risk == "none"
+
+
+@pytest.mark.parametrize("context", ["negated", "other", "you", "past", "fiction"])
+def test_crisis_words_in_a_harmless_context_lower_it(context):
+    result = combine(_lexicon("none", ("suicide.kill_self", context)), KNIFE)
+    assert result.risk == "distress"
+    assert result.evidence["classifier"]["lowered_by"] == [context]
+
+
+def test_real_idioms_and_negations_lower_it():
+    for text in ("ik lag dood van het lachen", "ik zou nooit zelfmoord plegen",
+                 "mijn broer heeft zelfmoordgedachten", "in die film pleegt hij zelfmoord"):
+        assert rank(combine(assess(text), KNIFE).risk) <= rank("distress"), text
+
+
+def test_a_sure_classifier_stands_even_against_the_evidence():
+    sure = [("risk_direct", 0.97), ("neutral", 0.03)]
+    assert combine(_lexicon("none", ("suicide.kill_self", "past")), sure).risk == "direct"
+
+
+def test_evidence_does_not_lower_when_the_lexicon_itself_found_risk():
+    # "My sister wants to die, and so do I": the lexicon's own indirect finding agrees.
+    lexicon = _lexicon("indirect", ("suicide.want_to_die", "other"))
+    assert combine(lexicon, KNIFE).risk == "imminent"
 
 
 def test_doubt_between_risk_levels_goes_to_the_higher_one():
-    # Sure there is risk, unsure whether it is indirect or direct: direct.
     ranking = [("risk_indirect", 0.55), ("risk_direct", 0.35), ("neutral", 0.1)]
-    assert combine(Detection(), ranking, level_threshold=0.3, raise_threshold=0.8).risk == "direct"
+    assert combine(Detection(), ranking, level_threshold=0.3).risk == "direct"
     ranking = [("risk_direct", 0.6), ("risk_imminent", 0.35), ("neutral", 0.05)]
     assert combine(Detection(risk="direct"), ranking, level_threshold=0.3).risk == "imminent"
 
 
-def test_an_uncertain_classifier_counts_towards_the_higher_risk_when_the_lexicon_agrees():
-    # "none" is the most likely intent, but a third of the mass says at least indirect,
-    # and the lexicon saw distress: the doubt counts upwards.
+def test_an_uncertain_classifier_counts_towards_the_higher_risk():
     ranking = [("neutral", 0.6), ("risk_indirect", 0.2), ("risk_direct", 0.15), ("greet", 0.05)]
-    result = combine(Detection(risk="distress"), ranking, level_threshold=0.3,
-                     raise_threshold=0.8, agree_floor="distress")
+    result = combine(Detection(), ranking)
     assert result.risk == "indirect"
-    # With the tuned defaults, agreement means the lexicon found indirect talk.
-    assert combine(Detection(risk="indirect"), ranking).risk == "indirect"
+    # In public, without the lexicon agreeing, it is not even distress (an uninformed
+    # classifier spreads about 4/13 of its mass over the four risk intents).
+    assert result.public_risk == "none"
+    assert combine(Detection(risk="indirect"), ranking).public_risk == "indirect"
     direct_doubt = [("neutral", 0.6), ("risk_direct", 0.4)]
-    assert combine(Detection(risk="indirect"), direct_doubt).risk == "direct"
-    assert combine(Detection(risk="distress"), direct_doubt).risk == "distress"
-    assert not result.evidence["classifier"]["lowered_without_agreement"]
-
-
-def test_a_classifier_unsure_whether_a_neutral_message_is_neutral_stays_below_indirect():
-    ranking = [("neutral", 0.6), ("risk_indirect", 0.2), ("risk_direct", 0.15), ("greet", 0.05)]
-    result = combine(Detection(), ranking, level_threshold=0.3, raise_threshold=0.8,
-                     distress_threshold=0.3)
-    assert result.risk == "distress"
-    # With the tuned defaults, 35% of risk mass alone is not even distress: an
-    # uninformed classifier spreads about 4/13 of its mass over the four risk intents.
-    assert combine(Detection(), ranking).risk == "none"
-    faint = [("neutral", 0.8), ("risk_direct", 0.2)]
-    assert combine(Detection(), faint, distress_threshold=0.3).risk == "none"
-    assert result.evidence["classifier"]["fail_safe_level"] == "indirect"
-    assert result.evidence["classifier"]["lowered_without_agreement"]
-    # Sure enough on its own, it raises.
-    sure = [("risk_indirect", 0.5), ("risk_direct", 0.35), ("neutral", 0.15)]
-    assert combine(Detection(), sure, level_threshold=0.3, raise_threshold=0.8).risk == "direct"
+    assert combine(Detection(risk="indirect"), direct_doubt).public_risk == "direct"
 
 
 def test_the_lexicon_floor_is_never_lowered():
     lexicon = Detection(risk="imminent", method_detail=True, topics=["suicide"])
     result = combine(lexicon, [("neutral", 0.99), ("risk_direct", 0.01)])
-    assert result.risk == "imminent" and result.method_detail and result.topics == ["suicide"]
+    assert result.risk == "imminent" and result.public_risk == "imminent"
+    assert result.method_detail and result.topics == ["suicide"]
     assert result.evidence["decided_by"] == "lexicon"
 
 
@@ -93,43 +128,62 @@ def test_peer_harm_from_the_classifier():
     assert combine(Detection(), [("peer_harm", 0.5)], peer_harm_threshold=0.4).peer_harm
 
 
-def test_lexicon_only_path_keeps_the_lexicon_verdict():
+def test_lexicon_only_path_keeps_the_lexicon_verdict_at_both_levels():
     lexicon = Detection(risk="direct", topics=["self_harm"], evidence={"lexicon": {}})
     result = combine(lexicon, None)
-    assert result.as_dict()["risk"] == "direct"
+    assert result.as_dict()["risk"] == "direct" and result.as_dict()["public_risk"] == "direct"
     assert result.evidence["classifier"] is None
+    assert assess("ik wil dood").as_dict()["public_risk"] == "direct"
+
+
+def test_the_public_level_defaults_to_and_never_exceeds_the_care_level():
+    assert Detection(risk="direct").public_risk == "direct"
+    assert Detection(risk="distress", public_risk="imminent").public_risk == "distress"
+
+
+def test_the_lexicon_exposes_its_evidence_of_harmlessness_as_codes():
+    harmless = assess("ik lag dood van het lachen").evidence["lexicon"]["harmless"]
+    assert harmless == [{"id": "idiom.laughing", "context": "idiom"}]
+    other = assess("mijn broer heeft zelfmoordgedachten").evidence["lexicon"]["harmless"]
+    assert {"id": "suicide.kill_self", "context": "other"} in other
+    assert assess("ik wil dood").evidence["lexicon"]["harmless"] == []
+    assert all(h["context"] in HARMLESS_CONTEXTS
+               for h in assess("kys, ik zou nooit dood willen").evidence["lexicon"]["harmless"])
+
+
+RANKINGS = st.lists(st.tuples(st.sampled_from(INTENTS), st.floats(0, 1)), max_size=8)
+HARMLESS = st.lists(st.tuples(st.just("rule"), st.sampled_from(HARMLESS_CONTEXTS)), max_size=2)
 
 
 @given(
-    st.sampled_from(LEVELS),
-    st.lists(st.tuples(st.sampled_from(INTENTS), st.floats(0, 1)), max_size=8),
-    st.floats(0.05, 0.95),
-    st.floats(0.05, 1.05),
-    st.floats(0.05, 0.95),
-    st.sampled_from(LEVELS[1:]),
+    st.sampled_from(LEVELS), RANKINGS, HARMLESS,
+    st.floats(0.05, 0.95), st.floats(0.05, 1.01), st.floats(0.05, 0.95),
+    st.floats(0.05, 1.01), st.floats(0.05, 0.95), st.sampled_from(LEVELS[1:]),
 )
-def test_combined_risk_never_below_the_lexicon_and_fails_safe_when_something_agrees(
-    floor, ranking, threshold, raise_threshold, distress_threshold, agree_floor
+def test_care_is_the_fail_safe_reading_unless_the_lexicon_shows_harmlessness(
+    floor, ranking, harmless, threshold, evidence_raise, evidence_distress,
+    public_raise, public_distress, agree_floor,
 ):
-    raise_threshold = max(raise_threshold, threshold)
-    distress_threshold = max(distress_threshold, threshold)
-    result = combine(Detection(risk=floor), ranking, level_threshold=threshold,
-                     raise_threshold=raise_threshold, distress_threshold=distress_threshold,
-                     agree_floor=agree_floor)
+    result = combine(
+        _lexicon(floor, *harmless), ranking, level_threshold=threshold, agree_floor=agree_floor,
+        evidence_raise_threshold=max(evidence_raise, threshold),
+        evidence_distress_threshold=evidence_distress,
+        public_raise_threshold=max(public_raise, threshold),
+        public_distress_threshold=public_distress,
+    )
     scores = level_scores(ranking)
     fail_safe = classifier_level(scores, threshold)
-    assert rank(result.risk) >= rank(floor)
+    assert rank(floor) <= rank(result.public_risk) <= rank(result.risk)
     assert rank(result.risk) <= max(rank(floor), rank(fail_safe))
-    agreed = rank(floor) >= rank(agree_floor)
-    sure = at_least_scores(scores)["indirect"] >= raise_threshold
-    if agreed or sure:
+    if not harmless or rank(floor) >= rank(agree_floor):
+        # Nothing says the message is harmless: the fail-safe reading stands in full.
         assert rank(result.risk) == max(rank(floor), rank(fail_safe))
-    else:
-        alone = "distress" if at_least_scores(scores)["distress"] >= distress_threshold else "none"
-        assert rank(result.risk) == max(rank(floor), rank(alone))
+    if rank(result.risk) < max(rank(floor), rank(fail_safe)):
+        assert result.evidence["classifier"]["lowered_by"]
+        assert at_least_scores(scores)["indirect"] < max(evidence_raise, threshold)
 
 
-@given(st.lists(st.tuples(st.sampled_from(INTENTS), st.floats(0, 1)), max_size=8))
+@given(RANKINGS)
 def test_a_lower_threshold_never_lowers_the_level(ranking):
     scores = level_scores(ranking)
     assert rank(classifier_level(scores, 0.2)) >= rank(classifier_level(scores, 0.5))

@@ -1,19 +1,27 @@
-"""The quality bar of issue 4, on the evaluation set: the suite fails when it drops.
+"""The quality bar on the evaluation sets: the suite fails when it drops.
 
-The lexicon alone must meet it (it is the gateway's path when Rasa is down); the full
-detector (classifier + lexicon, fail-safe combination) must meet it too.
+Issue 12's "Done when", at the **care level** (``risk``: what decides the private
+questions, emergency numbers and escalation), for the full detector on every evaluation
+set (``test.yml`` and the held-out ``outside.yml``). The lexicon alone keeps issue 4's
+bar on ``test.yml`` (it is the gateway's path when Rasa is down). The public level
+(``public_risk``) never exceeds the care level.
+
+The held-out set is read here by path and scored; its texts are never printed (a
+failure names the target and the figure only).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from nlu.dataset import EVAL_FILE, load_labelled
+from nlu.dataset import EVAL_FILE, EVAL_SETS, EvalSet, load_labelled
 from nlu.lexicon import assess
-from nlu.metrics import TARGETS, run, score
+from nlu.metrics import LEXICON_TARGETS, TARGETS, run, score
 from nlu.risk import rank
+from tests.stack import in_ci
 
 EVAL = load_labelled(EVAL_FILE)
+SETS = {s.name: s for s in EVAL_SETS}
 
 
 def _failures(scores):
@@ -21,25 +29,63 @@ def _failures(scores):
             if not ok]
 
 
+def _labelled(eval_set: EvalSet):
+    if not eval_set.exists:
+        message = (f"the evaluation set {eval_set.path.name} does not exist yet: "
+                   "its targets cannot be measured")
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return load_labelled(eval_set.path)
+
+
+@pytest.fixture(scope="module")
+def verdicts(full_detector):
+    """Every evaluation set detected once (a missing set maps to None)."""
+    return {
+        name: (None if not s.exists else [full_detector.detect(m.text)
+                                          for m in load_labelled(s.path)])
+        for name, s in SETS.items()
+    }
+
+
 @pytest.mark.shared
-def test_the_lexicon_alone_meets_every_target():
-    scores = run(EVAL, assess)
+def test_the_lexicon_alone_meets_its_bar_on_the_test_set():
+    scores = run(EVAL, assess, spec=LEXICON_TARGETS)
+    assert len(scores.target_rows()) == len(LEXICON_TARGETS)
+    assert _failures(scores) == []
+
+
+@pytest.mark.shared
+def test_the_lexicon_alone_gives_one_level():
+    assert all(assess(m.text).public_risk == assess(m.text).risk for m in EVAL[:50])
+
+
+@pytest.mark.rasa
+@pytest.mark.parametrize("name", list(SETS))
+def test_the_full_detector_meets_every_target_at_the_care_level(name, verdicts):
+    items = _labelled(SETS[name])
+    scores = score(items, verdicts[name], level="risk")
     assert len(scores.target_rows()) == len(TARGETS)
     assert _failures(scores) == []
 
 
 @pytest.mark.rasa
-def test_the_full_detector_meets_every_target(full_detector):
-    verdicts = [full_detector.detect(m.text) for m in EVAL]
-    scores = score(EVAL, verdicts)
-    assert _failures(scores) == []
-    # The combination never does worse than the lexicon: no message is ever below the
-    # lexicon's floor, so no crisis level is detected ("at least") less often. (Recall of
-    # the exact level may drop: doubt between indirect and direct goes to direct.)
+@pytest.mark.parametrize("name", list(SETS))
+def test_the_public_level_never_exceeds_the_care_level(name, verdicts):
+    _labelled(SETS[name])
+    assert sum(rank(v.public_risk) > rank(v.risk) for v in verdicts[name]) == 0
+
+
+@pytest.mark.rasa
+def test_the_care_level_never_falls_below_the_lexicon_on_the_test_set(verdicts):
+    # No message is ever below the lexicon's floor, so no crisis level is detected
+    # ("at least") less often than by the lexicon alone.
     floors = [assess(m.text) for m in EVAL]
-    assert [i for i, (v, f) in enumerate(zip(verdicts, floors, strict=True))
-            if rank(v.risk) < rank(f.risk)] == []
+    assert [i for i, (v, f) in enumerate(zip(verdicts["test"], floors, strict=True))
+            if rank(v.public_risk) < rank(f.risk)] == []
+    care = score(EVAL, verdicts["test"])
     lexicon = score(EVAL, floors)
     for name in ("direct_or_imminent_at_least_direct", "indirect_at_least_indirect",
                  "distress_at_least_distress", "peer_harm_recall"):
-        assert scores.targets[name] >= lexicon.targets[name], name
+        assert care.targets[name] >= lexicon.targets[name], name
