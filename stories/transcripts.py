@@ -61,9 +61,9 @@ def pick(variations: list[dict]) -> dict:
 
 
 def helplines(risk: str) -> str:
-    from helplines import helplines_for, render_offers
+    from helplines import offers_to_show, render_offers
 
-    return render_offers(helplines_for(COUNTRY, risk, AT)[:3], AT)
+    return render_offers(offers_to_show(COUNTRY, risk, AT), AT)
 
 
 class Renderer:

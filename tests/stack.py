@@ -126,11 +126,13 @@ def redis(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def escalation_service(workdir: Path, redis_url: str, **settings: str) -> Iterator[str]:
-    """The escalation service on SQLite; yields its base URL."""
+def escalation_service(workdir: Path, redis_url: str, *, port: int | None = None,
+                       name: str = "escalation", **settings: str) -> Iterator[str]:
+    """The escalation service on SQLite; yields its base URL. ``port`` and ``name`` (of
+    its log) let a test stop it and start it again where the others expect it."""
     if not PY311.exists():
         raise StackError(f"the 3.11 environment is missing ({PY311}); run make setup")
-    port = free_port()
+    port = port or free_port()
     env = {
         **_base_env(), "APP_ENV": "test", "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json",
         "ESCALATION_PORT": str(port),
@@ -144,7 +146,7 @@ def escalation_service(workdir: Path, redis_url: str, **settings: str) -> Iterat
         **settings,
     }
     base = f"http://127.0.0.1:{port}"
-    with started("escalation", [str(PY311), "-m", "escalation", "serve"], env, workdir,
+    with started(name, [str(PY311), "-m", "escalation", "serve"], env, workdir,
                  f"{base}/readyz"):
         yield base
 

@@ -175,11 +175,23 @@ ANSWER_TEXT_MAX_CHARS = 300
 PLAN_QUESTION_SLOTS = ("has_method", "has_time", "has_place")
 
 
-def written_answer(slot: str, text: str) -> str | None:
+def _names_means(message: dict[str, Any] | None) -> bool:
+    """Did the lexicon find a means, method, time or place in the message (an emoji such as
+    a rope or pills counts: the lexicon reads them as words)?"""
+    crisis = (message or {}).get("crisis")
+    evidence = crisis.get("evidence") if isinstance(crisis, dict) else None
+    lexicon = evidence.get("lexicon") if isinstance(evidence, dict) else None
+    return bool(isinstance(lexicon, dict) and lexicon.get("cues"))
+
+
+def written_answer(slot: str, text: str, message: dict[str, Any] | None = None) -> str | None:
     """How a written answer to a direct question counts: a clear no is "no", a doubt is
     "unknown"; to a method, a time or a place anything else is "yes" (fail safe: "vanavond",
-    "op mijn kamer", "met pillen"). To the first question a text that is neither is left
-    to the classifier (None): "hoe bedoel je?" is no yes."""
+    "op mijn kamer", "met pillen", a rope emoji). To the first question a text that is
+    neither is left to the classifier (None): "hoe bedoel je?" is no yes. ``message``: the
+    parsed message, whose verdict tells whether an emoji named a means."""
+    if slot in PLAN_QUESTION_SLOTS and _names_means(message):
+        return "yes"
     if not any(c.isalnum() for c in text):
         return None  # "...", "😶": no answer (answer emoji are intents already)
     if _UNSURE.match(text):
@@ -213,7 +225,9 @@ class ActionBackToQuestion(Action):
     ) -> list[dict[str, Any]]:
         slot = tracker.get_slot("requested_slot")
         text = _fresh_private_text(tracker)
-        if slot in PLAN_QUESTION_SLOTS and text is not None and written_answer(slot, text):
+        if slot in PLAN_QUESTION_SLOTS and text is not None and written_answer(
+            slot, text, tracker.latest_message
+        ):
             return []
         if not _in_group(tracker) and not _counsellor_holds(tracker):
             dispatcher.utter_message(response="utter_back_to_question")
@@ -258,7 +272,7 @@ class ValidateDirectQuestionsForm(FormValidationAction):
                              field: " ".join(text.split())[:ANSWER_TEXT_MAX_CHARS]},
         }
         if slot not in tracker.slots_to_validate() or tracker.get_slot(slot) is None:
-            value = written_answer(slot, text)
+            value = written_answer(slot, text, tracker.latest_message)
             if value is not None:
                 out[slot] = value
         return out
