@@ -149,6 +149,12 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
         return r.say(action, **values)
     if action == "action_escalate":
         return [HELD if risk == "indirect" else TOLD]
+    if action == "action_back_to_question":
+        asked = str(slots.get("requested_slot"))
+        # a written answer to a method, a time or a place: the form takes it, no kind word
+        return [] if later_slot(i, asked) is not None else r.say("utter_back_to_question")
+    if action == "action_retry_escalations":
+        return ["_(de bot stuurt de melding die niet lukte opnieuw naar het team; hij zegt niets)_"]
     if action == "action_group_reply":
         lines = []
         if later_slot(i, "method_detail") or slots.get("method_detail"):

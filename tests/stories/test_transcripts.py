@@ -15,5 +15,5 @@ def test_readme_transcripts_are_current():
 
 def test_every_test_story_has_a_transcript():
     text = transcripts()
-    assert text.count("#### ") == 23
+    assert text.count("#### ") == 25
     assert "**tiener (groep):**" in text and "**bot (privé):**" in text
