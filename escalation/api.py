@@ -33,7 +33,16 @@ from common.apidocs import serve_api_docs
 from common.logging import get_logger
 from escalation import db, schemas
 from escalation.metrics import Metrics
-from escalation.models import ACTIVE, TERMINAL, WAITING, Counsellor, Escalation, Status
+from escalation.models import (
+    ACTIVE,
+    TERMINAL,
+    WAITING,
+    AlertStatus,
+    Counsellor,
+    Escalation,
+    PeerHarmAlert,
+    Status,
+)
 from escalation.queue import HandoffQueue
 from escalation.reconciler import Reconciler
 from escalation.service import DeliveryOut, DomainError, EscalationService, Wakeup
@@ -67,6 +76,26 @@ PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "the request does not match the schema, or consent_required"),
         (503, "SQL is unavailable"),
     )
+}
+
+ALERT_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorResponse, "description": why}
+    for code, why in (
+        (400, "a rule of the request was broken"),
+        (401, "no or wrong service token"),
+        (403, "unknown_counsellor: no counsellor with the X-Counsellor-Id given"),
+        (404, "alert_not_found: no such alert"),
+        (409, "conflict: retry"),
+        (422, "the request does not match the schema"),
+        (503, "SQL is unavailable"),
+    )
+}
+
+#: ``state`` of the alert list.
+ALERT_STATES: dict[str, frozenset[AlertStatus]] = {
+    "open": frozenset({AlertStatus.open}),
+    "acknowledged": frozenset({AlertStatus.acknowledged}),
+    "all": frozenset(AlertStatus),
 }
 
 #: ``state`` of the list: the statuses, and held (True only, False none, None both).
@@ -110,6 +139,23 @@ def escalation_out(row: Escalation, holder: Counsellor | None) -> schemas.Escala
         closed_at=row.closed_at,
         checkin_at=row.checkin_at,
         held_until=row.held_until,
+    )
+
+
+def alert_out(row: PeerHarmAlert, risk: str, chat_id: int | None) -> schemas.AlertOut:
+    return schemas.AlertOut(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        escalation_id=row.escalation_id,
+        risk_level=risk,
+        group_ref=row.group_ref,
+        group_chat_id=chat_id,
+        count=row.count,
+        first_at=row.first_at,
+        last_at=row.last_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
     )
 
 
@@ -179,6 +225,7 @@ CounsellorHeader = Annotated[
     ),
 ]
 EscalationId = Annotated[uuid.UUID, Path(description="the escalation's id")]
+AlertId = Annotated[uuid.UUID, Path(description="the alert's id")]
 
 
 def create_app(settings: EscalationSettings, *, run_background: bool = True) -> FastAPI:
@@ -299,8 +346,10 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
             created=outcome.created,
             merged=outcome.merged,
             delivery=outcome.delivery,
-            counsellor_available=outcome.counsellor_available,
+            counsellor_available=outcome.staffing.counsellor_available,
             helplines=outcome.helplines,
+            in_service_hours=outcome.staffing.in_service_hours,
+            next_shift_at=outcome.staffing.next_shift_at,
         )
 
     @app.get(
@@ -332,10 +381,12 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
     async def read_escalation(
         escalation_id: EscalationId, caller: Caller, service: Service
     ) -> schemas.EscalationDetail:
-        """One escalation with its evidence, its event log and the teen's safety plan."""
+        """One escalation with its evidence, the teen's own words to the direct questions,
+        its event log and the teen's safety plan."""
         row, holder, events = await service.get(str(escalation_id))
         base = escalation_out(row, holder)
         evidence = service.evidence(row)
+        answer_texts = await service.answer_texts(row.id)
         safety_plan = await service.safety_plan_of(row)
         return schemas.EscalationDetail(
             **base.model_dump(),
@@ -344,6 +395,7 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
                 if evidence is not None
                 else None
             ),
+            answer_texts=answer_texts,
             events=[
                 schemas.EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail)
                 for e in events
@@ -538,7 +590,7 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
 
         A POST so that the Telegram id travels in the body, never in a URL or access log.
         """
-        row, holder = await service.who_speaks(body.teen_telegram_id)
+        row, holder, last = await service.who_speaks(body.teen_telegram_id)
         counsellor = (
             schemas.CounsellorRef(id=holder.id, display_name=holder.display_name)
             if holder is not None and row is not None and row.status == Status.claimed
@@ -549,7 +601,72 @@ def create_app(settings: EscalationSettings, *, run_background: bool = True) -> 
             counsellor=counsellor,
             escalation_id=row.id if row is not None else None,
             escalation_status=row.status if row is not None else None,
+            last_outcome=last.outcome if last is not None else None,
+            last_closed_at=last.closed_at if last is not None else None,
         )
+
+    @app.post(
+        "/v1/peer-harm",
+        response_model=schemas.PeerHarmResponse,
+        status_code=201,
+        responses={
+            200: {"model": schemas.PeerHarmResponse, "description": "the key was seen before"},
+            **ALERT_ERRORS,
+        },
+        tags=["peer harm"],
+    )
+    async def peer_harm(
+        body: schemas.PeerHarmCreate, caller: Caller, service: Service, response: Response
+    ) -> schemas.PeerHarmResponse:
+        """A hurtful reply in a group: whether to post the group's reminder now, and whether
+        the reply targets a teen at risk (then the staff are alerted). Idempotent on the key.
+        """
+        outcome = await service.report_peer_harm(body)
+        if not outcome.created:
+            response.status_code = 200
+        return schemas.PeerHarmResponse(
+            created=outcome.created,
+            remind=outcome.remind,
+            target_at_risk=outcome.target_at_risk,
+            alerted=outcome.alert_id is not None,
+            alert_id=outcome.alert_id,
+            alert_count=outcome.alert_count,
+        )
+
+    @app.get(
+        "/v1/alerts",
+        response_model=schemas.AlertsResponse,
+        responses=ALERT_ERRORS,
+        tags=["peer harm"],
+    )
+    async def list_alerts(
+        caller: Caller,
+        service: Service,
+        state: Annotated[
+            Literal["open", "acknowledged", "all"],
+            Query(description="open: not yet acknowledged"),
+        ] = "open",
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> schemas.AlertsResponse:
+        """Staff alerts, the most recent reply first (counts and the group's chat id)."""
+        rows = await service.alerts(ALERT_STATES[state], limit)
+        return schemas.AlertsResponse(
+            alerts=[alert_out(a, risk, service.alert_chat_id(a)) for a, risk in rows]
+        )
+
+    @app.post(
+        "/v1/alerts/{alert_id}/ack",
+        response_model=schemas.AlertOut,
+        responses=ALERT_ERRORS,
+        tags=["peer harm"],
+    )
+    async def ack_alert(
+        alert_id: AlertId, caller: Caller, service: Service, counsellor: CounsellorHeader = None
+    ) -> schemas.AlertOut:
+        """The alert was shown to the staff and the group's moderators; it leaves the open
+        list. Acknowledging again answers the same."""
+        row, risk = await service.ack_alert(str(alert_id), counsellor)
+        return alert_out(row, risk, service.alert_chat_id(row))
 
     @app.put(
         "/v1/safety-plans",

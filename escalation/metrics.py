@@ -62,3 +62,17 @@ class Metrics:
         self.enqueue_failures = Counter(
             "escalation_enqueue_failures", "Enqueues that failed (Redis down)", registry=r
         )
+        self.peer_harm_reports = Counter(
+            "escalation_peer_harm_reports",
+            "Hurtful replies reported in groups (remind: the group's reminder was due)",
+            ["remind", "target_at_risk"],
+            registry=r,
+        )
+        self.peer_harm_alerts = Counter(
+            "escalation_peer_harm_alerts_opened",
+            "Staff alerts opened for hurtful replies to a teen at risk",
+            registry=r,
+        )
+        self.open_alerts = Gauge(
+            "escalation_alerts_open", "Staff alerts not yet acknowledged", registry=r
+        )

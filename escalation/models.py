@@ -2,8 +2,10 @@
 
 Tables that hold personal data say so in ``info={"personal": ...}``: what is personal,
 and how retention treats it (``escalation.privacy.purge`` reads the same markers).
-Telegram ids are never stored: ``teen_ref`` and ``group_ref`` are keyed hashes, and
-what is needed to reach the teen again is Fernet-encrypted in ``contact_enc``.
+Telegram ids are never stored: ``teen_ref``, ``group_ref`` (and the peer-harm
+``author_ref`` / ``target_ref``) are keyed hashes, and what is needed to reach the teen
+again, or to link to a group's chat, is Fernet-encrypted (``contact_enc``,
+``group_chat_enc``).
 """
 
 from __future__ import annotations
@@ -112,6 +114,17 @@ class Outcome(enum.StrEnum):
     handed_back = "handed_back"  # back to the bot by the counsellor's decision
 
 
+class AlertStatus(enum.StrEnum):
+    """Where a staff alert stands: open until someone on the staff side acknowledges it."""
+
+    open = "open"
+    acknowledged = "acknowledged"
+
+
+class AlertKind(enum.StrEnum):
+    peer_harm = "peer_harm"  # hurtful replies in a group to a teen with an active escalation
+
+
 class SlaStage(enum.IntEnum):
     first_notice = 0
     renotified = 1  # re-notified to all on-duty counsellors
@@ -147,7 +160,9 @@ class Escalation(Base):
         {
             "info": {
                 "personal": "contact_enc, evidence_enc: deleted by the purge; teen_ref "
-                "(pseudonymous) cleared when a closed escalation passes retention"
+                "(pseudonymous) cleared when a closed escalation passes retention; group_ref "
+                "(pseudonymous, of a group chat, null for a teen who wrote only privately) "
+                "kept as a statistic"
             }
         },
     )
@@ -155,7 +170,9 @@ class Escalation(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     teen_ref: Mapped[str | None] = mapped_column(String(64))  # HMAC-SHA256 hex
-    group_ref: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 hex
+    # HMAC-SHA256 hex; None: the teen wrote only in the private chat with the bot (a
+    # later group signal fills it in).
+    group_ref: Mapped[str | None] = mapped_column(String(64))
     contact_enc: Mapped[str | None] = mapped_column(Text)  # Fernet token
     country: Mapped[str] = mapped_column(String(2))
     risk_level: Mapped[str] = mapped_column(String(16))
@@ -251,6 +268,100 @@ class ConversationMessage(Base):
     text_enc: Mapped[str] = mapped_column(Text)  # Fernet token
 
 
+class AnswerText(Base):
+    """The teen's own words answering one direct question ("vanavond", "op mijn kamer").
+
+    One row per escalation and question; a newer answer replaces the text and its ``at``.
+    Deleted by the purge once ``at`` is older than the retention, as message text is.
+    """
+
+    __tablename__ = "answer_texts"
+    __table_args__ = (
+        Index("ix_answer_texts_at", "at"),
+        {"info": {"personal": "text_enc: the whole row is deleted after retention"}},
+    )
+
+    escalation_id: Mapped[str] = mapped_column(ForeignKey("escalations.id"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(32), primary_key=True)  # a DirectAnswers name
+    text_enc: Mapped[str] = mapped_column(Text)  # Fernet token
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PeerHarmGroup(Base):
+    """A group that had a hurtful reply: when it was last reminded how we talk here.
+
+    Its row is also the lock that serialises the peer-harm reports of one group (``SELECT
+    ... FOR UPDATE``), so that two concurrent reports cannot both be the reminder.
+    """
+
+    __tablename__ = "peer_harm_groups"
+
+    group_ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC-SHA256 hex
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PeerHarmAlert(Base):
+    """A staff alert: hurtful replies in one group to a teen with an active escalation.
+
+    Counts only, never text. Further replies to the same teen in the same group while
+    the alert is open and the replies keep coming within the window raise ``count``.
+    """
+
+    __tablename__ = "peer_harm_alerts"
+    __table_args__ = (
+        Index("ix_peer_harm_alerts_status", "status", "last_at"),
+        Index("ix_peer_harm_alerts_escalation", "escalation_id", "group_ref"),
+        {
+            "info": {
+                "personal": "group_chat_enc: the group's chat id (for a link to the chat), "
+                "deleted by the purge once the last reply is older than the retention"
+            }
+        },
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # AlertKind
+    escalation_id: Mapped[str] = mapped_column(ForeignKey("escalations.id"))
+    group_ref: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 hex
+    group_chat_enc: Mapped[str | None] = mapped_column(Text)  # Fernet token
+    count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # AlertStatus
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(80))  # "service", "counsellor:<id>"
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PeerHarmReport(Base):
+    """One hurtful reply reported by the bot, by its idempotency key, with the answer given.
+
+    A retry of the key answers the same (nothing counted twice). The refs are pseudonymous;
+    the row is deleted after the retention.
+    """
+
+    __tablename__ = "peer_harm_reports"
+    __table_args__ = (
+        Index("ix_peer_harm_reports_at", "at"),
+        {
+            "info": {
+                "personal": "author_ref, target_ref (pseudonymous): the whole row is deleted "
+                "after retention"
+            }
+        },
+    )
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    group_ref: Mapped[str] = mapped_column(String(64))
+    author_ref: Mapped[str] = mapped_column(String(64))
+    target_ref: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remind: Mapped[bool] = mapped_column(Boolean)
+    target_at_risk: Mapped[bool] = mapped_column(Boolean)
+    alert_id: Mapped[str | None] = mapped_column(ForeignKey("peer_harm_alerts.id"))
+    alert_count: Mapped[int | None] = mapped_column(Integer)
+
+
 class Outbox(Base):
     """Escalations to put on the Redis queue; written in the same transaction as the change."""
 
@@ -277,3 +388,6 @@ class PurgeRun(Base):
     messages_deleted: Mapped[int] = mapped_column(Integer)
     escalations_anonymised: Mapped[int] = mapped_column(Integer)
     plans_deleted: Mapped[int] = mapped_column(Integer, server_default="0")
+    answer_texts_deleted: Mapped[int] = mapped_column(Integer, server_default="0")
+    peer_harm_reports_deleted: Mapped[int] = mapped_column(Integer, server_default="0")
+    alerts_anonymised: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -3,14 +3,19 @@
 After ``ESCALATION_RETENTION_DAYS`` (30 by default):
 
 * conversation messages (and transfer notes) older than the cutoff are deleted;
+* the teen's own words answering the direct questions (``answer_texts``) given before
+  the cutoff are deleted, as message text is;
 * closed escalations that closed before the cutoff lose their encrypted contact,
-  their encrypted evidence and their pseudonymous teen ref.
+  their encrypted evidence and their pseudonymous teen ref;
+* peer-harm reports (pseudonymous author and target) older than the cutoff are
+  deleted, and staff alerts whose last reply is older lose the group's encrypted chat
+  id (their counts stay).
 
 A teen's own safety plan is kept longer, for its use: it is deleted once neither
 updated nor read for ``ESCALATION_PLAN_RETENTION_DAYS`` (365 by default).
 
 What stays is anonymous: risk level, reason codes, group ref, timestamps, outcome,
-and the event log (which never holds personal data). Every run is recorded in
+alert counts, and the event log (which never holds personal data). Every run is recorded in
 ``purge_runs`` with its counts, so an audit can see that it ran.
 """
 
@@ -25,7 +30,16 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.logging import get_logger
-from escalation.models import ConversationMessage, Escalation, PurgeRun, SafetyPlan, Status
+from escalation.models import (
+    AnswerText,
+    ConversationMessage,
+    Escalation,
+    PeerHarmAlert,
+    PeerHarmReport,
+    PurgeRun,
+    SafetyPlan,
+    Status,
+)
 
 log = get_logger("escalation.purge")
 
@@ -36,6 +50,9 @@ class PurgeReport:
     messages_deleted: int
     escalations_anonymised: int
     plans_deleted: int = 0
+    answer_texts_deleted: int = 0
+    peer_harm_reports_deleted: int = 0
+    alerts_anonymised: int = 0
 
 
 async def purge(
@@ -50,6 +67,16 @@ async def purge(
     async with write() as session:
         messages = await session.execute(
             delete(ConversationMessage).where(ConversationMessage.at < cutoff)
+        )
+        answer_texts = await session.execute(delete(AnswerText).where(AnswerText.at < cutoff))
+        reports = await session.execute(
+            delete(PeerHarmReport).where(PeerHarmReport.at < cutoff)
+        )
+        alerts = await session.execute(
+            update(PeerHarmAlert)
+            .where(PeerHarmAlert.last_at < cutoff, PeerHarmAlert.purged_at.is_(None))
+            .values(group_chat_enc=None, purged_at=now)
+            .execution_options(synchronize_session=False)
         )
         escalations = await session.execute(
             update(Escalation)
@@ -72,6 +99,9 @@ async def purge(
             messages_deleted=int(getattr(messages, "rowcount", 0) or 0),
             escalations_anonymised=int(getattr(escalations, "rowcount", 0) or 0),
             plans_deleted=int(getattr(plans, "rowcount", 0) or 0),
+            answer_texts_deleted=int(getattr(answer_texts, "rowcount", 0) or 0),
+            peer_harm_reports_deleted=int(getattr(reports, "rowcount", 0) or 0),
+            alerts_anonymised=int(getattr(alerts, "rowcount", 0) or 0),
         )
         session.add(
             PurgeRun(
@@ -80,6 +110,9 @@ async def purge(
                 messages_deleted=report.messages_deleted,
                 escalations_anonymised=report.escalations_anonymised,
                 plans_deleted=report.plans_deleted,
+                answer_texts_deleted=report.answer_texts_deleted,
+                peer_harm_reports_deleted=report.peer_harm_reports_deleted,
+                alerts_anonymised=report.alerts_anonymised,
             )
         )
     log.info(
@@ -87,6 +120,9 @@ async def purge(
         messages_count=report.messages_deleted,
         escalations_count=report.escalations_anonymised,
         plans_count=report.plans_deleted,
+        answer_texts_count=report.answer_texts_deleted,
+        peer_harm_reports_count=report.peer_harm_reports_deleted,
+        alerts_count=report.alerts_anonymised,
     )
     return report
 

@@ -33,7 +33,16 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 
 from common.logging import get_logger
 from escalation import purge
-from escalation.models import WAITING, Escalation, EscalationEvent, Outbox, RiskLevel, SlaStage
+from escalation.models import (
+    WAITING,
+    AlertStatus,
+    Escalation,
+    EscalationEvent,
+    Outbox,
+    PeerHarmAlert,
+    RiskLevel,
+    SlaStage,
+)
 from escalation.service import EscalationService
 from escalation.sla import next_rung, sla_delay
 
@@ -347,8 +356,14 @@ class Reconciler:
                 .group_by(Escalation.risk_level)
             )
             counts = {risk: int(count) for risk, count in result}
+            open_alerts = await session.scalar(
+                select(func.count())
+                .select_from(PeerHarmAlert)
+                .where(PeerHarmAlert.status == AlertStatus.open.value)
+            )
         for risk in RiskLevel:
             service.metrics.queue_depth.labels(risk.value).set(counts.get(risk.value, 0))
+        service.metrics.open_alerts.set(open_alerts or 0)
         waiting, inflight = await service.queue.depth()
         service.metrics.redis_depth.labels("waiting").set(waiting)
         service.metrics.redis_depth.labels("inflight").set(inflight)

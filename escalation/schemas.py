@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from escalation.models import Outcome, RiskLevel, Status
+from escalation.models import AlertKind, AlertStatus, Outcome, RiskLevel, Status
 
 # Telegram ids fit in 52 bits (users) or are -100 followed by ten digits (supergroups).
 TelegramId = Annotated[int, Field(ge=-(2**53), le=2**53)]
@@ -15,6 +15,14 @@ Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.:-]{1,64}$")]
 CounsellorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Country = Literal["BE", "NL"]
 Answer = Literal["yes", "no", "unknown"]
+#: The teen's own words answering one direct question; encrypted, purged, never logged.
+AnswerText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+]
+#: Chosen by the caller: the same key twice is one event (an escalation, a peer-harm report).
+CallerKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+]
 #: An escalation keeps at most this many reason codes and evidence items (a merge too).
 REASONS_MAX = 32
 EVIDENCE_MAX = 32
@@ -33,6 +41,16 @@ class DirectAnswers(Strict):
     has_place: Answer | None = None
 
 
+class AnswerTexts(Strict):
+    """The teen's own words to the direct questions ("vanavond", "op mijn kamer", "met
+    pillen"); ``None`` when not given. Encrypted, purged after the retention, never logged."""
+
+    thoughts_of_suicide: AnswerText | None = None
+    has_method: AnswerText | None = None
+    has_time: AnswerText | None = None
+    has_place: AnswerText | None = None
+
+
 class EvidenceItem(Strict):
     """One thing the detector matched: a rule or intent, and how strongly."""
 
@@ -45,20 +63,26 @@ class EvidenceItem(Strict):
 
 
 class EscalationCreate(Strict):
-    idempotency_key: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[\x21-\x7e]+$",
+    idempotency_key: CallerKey = Field(
         description="chosen by the caller, e.g. the Telegram update id of the crisis message: "
         "the same key twice makes one escalation",
     )
     teen_telegram_id: TelegramId = Field(description="stored only as a keyed hash and encrypted")
-    group_chat_id: TelegramId = Field(description="the peer group the message came from")
+    group_chat_id: TelegramId | None = Field(
+        default=None,
+        description="the peer group the message came from; null or left out: the teen wrote "
+        "only in the private chat with the bot",
+    )
     country: Country | None = None
     risk_level: RiskLevel
     reason_codes: list[Code] = Field(default_factory=list, max_length=REASONS_MAX)
     evidence: list[EvidenceItem] = Field(default_factory=list, max_length=EVIDENCE_MAX)
     answers: DirectAnswers = Field(default_factory=DirectAnswers)
+    answer_texts: AnswerTexts = Field(
+        default_factory=AnswerTexts,
+        description="the teen's own words to the direct questions (1-300 characters each, "
+        "trimmed); encrypted, shown to counsellors, purged after the retention",
+    )
     notify_after_s: int = Field(
         default=0,
         ge=0,
@@ -90,7 +114,9 @@ class HelplineOut(BaseModel):
 class EscalationOut(BaseModel):
     id: str
     teen_ref: str | None
-    group_ref: str
+    group_ref: str | None = Field(
+        description="the group's pseudonym; null: the teen wrote only privately"
+    )
     country: str
     risk_level: RiskLevel
     priority: int
@@ -153,6 +179,10 @@ class SafetyPlanDeleted(BaseModel):
 
 class EscalationDetail(EscalationOut):
     evidence: list[EvidenceItem] | None
+    answer_texts: AnswerTexts | None = Field(
+        description="the teen's own words to the direct questions; null when none is kept "
+        "(none given, or purged after the retention)"
+    )
     events: list[EventOut]
     safety_plan: SafetyPlan | None = Field(description="the teen's own safety plan, if kept")
 
@@ -173,6 +203,15 @@ class CreateResponse(BaseModel):
     counsellor_available: bool = Field(description="is any counsellor on duty now")
     helplines: list[HelplineOut] = Field(
         description="when no counsellor is on duty: the lines open now, to show the teen"
+    )
+    in_service_hours: bool = Field(
+        description="is it now within a counsellor shift (ESCALATION_SERVICE_*)"
+    )
+    next_shift_at: datetime | None = Field(
+        description="when no counsellor is on duty: the start of the next shift after now, in "
+        "the service's time zone (during service hours that is the following shift: "
+        "counsellors are expected now, and the coordinator is called by the SLA ladder); "
+        "null when a counsellor is on duty, or no shift is configured"
     )
 
 
@@ -263,11 +302,78 @@ class WhoSpeaksResponse(BaseModel):
     counsellor: CounsellorRef | None
     escalation_id: str | None = Field(description="the teen's open escalation, if any")
     escalation_status: Status | None
+    last_outcome: Outcome | None = Field(
+        description="no open escalation: the outcome of the teen's escalation closed most "
+        "recently, if within the last 24 hours (handed_back: the counsellor gave the talk "
+        "back to the bot)"
+    )
+    last_closed_at: datetime | None = Field(description="when that escalation was closed")
 
 
 class ContactResponse(BaseModel):
     teen_telegram_id: int
-    group_chat_id: int
+    group_chat_id: int | None = Field(
+        description="null: the teen wrote only privately (no group known)"
+    )
+
+
+class PeerHarmCreate(Strict):
+    """A hurtful reply in a group (the detector's ``peer_harm`` flag). Never any text."""
+
+    idempotency_key: CallerKey = Field(
+        description="chosen by the caller, e.g. the Telegram update id of the reply: the same "
+        "key twice is one report (never counted or alerted twice)"
+    )
+    group_chat_id: TelegramId = Field(description="the group it was written in")
+    author_telegram_id: TelegramId = Field(
+        description="the teen who wrote it; stored only as a keyed hash"
+    )
+    target_telegram_id: TelegramId | None = Field(
+        default=None,
+        description="the teen the message replied to, if it was a reply; stored only as a "
+        "keyed hash",
+    )
+
+
+class PeerHarmResponse(BaseModel):
+    created: bool = Field(description="false: the key was seen before; the first answer again")
+    remind: bool = Field(
+        description="true for the first hurtful reply in this group within "
+        "ESCALATION_PEER_HARM_WINDOW_S: post the 'how we talk here' reminder; false for the "
+        "others in the window"
+    )
+    target_at_risk: bool = Field(
+        description="the target has an active escalation (waiting, held or claimed)"
+    )
+    alerted: bool = Field(
+        description="the staff and the group's moderators are alerted (this reply is counted "
+        "on an open alert)"
+    )
+    alert_id: str | None = Field(description="that alert (GET /v1/alerts)")
+    alert_count: int | None = Field(
+        description="hurtful replies counted on that alert so far, this one included"
+    )
+
+
+class AlertOut(BaseModel):
+    id: str
+    kind: AlertKind
+    status: AlertStatus
+    escalation_id: str = Field(description="the escalation of the teen at risk")
+    risk_level: RiskLevel = Field(description="that escalation's risk level now")
+    group_ref: str
+    group_chat_id: int | None = Field(
+        description="the group's chat id, to link to the chat (moderators); null once purged"
+    )
+    count: int = Field(description="hurtful replies to the teen in that group on this alert")
+    first_at: datetime
+    last_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class AlertsResponse(BaseModel):
+    alerts: list[AlertOut]
 
 
 class ErrorBody(BaseModel):

@@ -10,7 +10,12 @@ wins, on SQLite and on PostgreSQL alike.
 A teen has at most one active escalation (a partial unique index on ``teen_ref``):
 a second signal is merged into it (:meth:`EscalationService.create`); when two
 creates for one teen race, the database refuses the second insert and it is retried
-as a merge.
+as a merge. A teen who wrote only in the private chat has no group (``group_ref``
+None) until a signal from a group fills it in.
+
+Peer harm (:meth:`EscalationService.report_peer_harm`): one transaction per hurtful
+reply, serialised per group by a lock on the group's row, decides the group's reminder
+and, when the reply's target has an active escalation, counts it on a staff alert.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -40,12 +47,18 @@ from escalation.metrics import Metrics
 from escalation.models import (
     ACTIVE,
     WAITING,
+    AlertKind,
+    AlertStatus,
+    AnswerText,
     ConversationMessage,
     Counsellor,
     Escalation,
     EscalationEvent,
     IdempotencyKey,
     Outbox,
+    PeerHarmAlert,
+    PeerHarmGroup,
+    PeerHarmReport,
     RiskLevel,
     SafetyPlan,
     SlaStage,
@@ -64,6 +77,7 @@ ESCALATIONS = cast(Table, Escalation.__table__)
 EVENTS = cast(Table, EscalationEvent.__table__)
 OUTBOX = cast(Table, Outbox.__table__)
 IDEMPOTENCY_KEYS = cast(Table, IdempotencyKey.__table__)
+ANSWER_TEXTS = cast(Table, AnswerText.__table__)
 
 #: A create that loses a race for the teen's one active escalation is retried as a
 #: merge; each retry sees the winner's commit, so a few attempts always suffice.
@@ -72,6 +86,10 @@ MERGE_ATTEMPTS = 5
 #: How stale "is a counsellor on duty" may be when an escalation is created. Another
 #: replica's duty change is seen within this; this replica's at once.
 ON_DUTY_CACHE_S = 1.0
+
+#: ``who-speaks`` tells the outcome of an escalation closed at most this long ago (after a
+#: hand-back the bot carries on where the talk was, rather than starting again).
+LAST_OUTCOME_WITHIN = timedelta(hours=24)
 
 AUDIENCE = {
     SlaStage.first_notice: "on_duty",
@@ -97,15 +115,54 @@ def not_found(escalation_id: str) -> DomainError:
     return DomainError(404, "escalation_not_found", "no escalation with this id")
 
 
+@dataclass(frozen=True)
+class Staffing:
+    """Whether a human can answer now, and if not, when one is expected."""
+
+    counsellor_available: bool
+    in_service_hours: bool
+    #: No one on duty: the next shift's start after now (service time zone); else None.
+    next_shift_at: datetime | None
+
+
 @dataclass
 class CreateOutcome:
     escalation: Escalation
     counsellor: Counsellor | None
     created: bool
     delivery: str
-    counsellor_available: bool
+    staffing: Staffing
     helplines: list[schemas.HelplineOut] = field(default_factory=list)
     merged: bool = False
+
+
+@dataclass(frozen=True)
+class LastClosed:
+    """The teen's escalation closed most recently (within ``LAST_OUTCOME_WITHIN``)."""
+
+    outcome: str
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
+class PeerHarmOutcome:
+    created: bool  # False: the key was seen before (the first answer, repeated)
+    remind: bool
+    target_at_risk: bool
+    alert_id: str | None
+    alert_count: int | None
+    escalation_id: str | None = None
+    released_score: float | None = None  # the target's hold was released: queue this
+
+
+@dataclass(frozen=True)
+class _PeerHarmRefs:
+    """A peer-harm report's pseudonyms, and the group's chat id encrypted (for the alert)."""
+
+    group: str
+    author: str
+    target: str | None
+    chat_enc: str
 
 
 @dataclass
@@ -126,6 +183,7 @@ class _Created:
     escalation: dict[str, Any]
     events: list[dict[str, Any]]
     outbox: dict[str, Any] | None  # None while held: nothing to deliver yet
+    answer_texts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def union_capped(old: list[Any], new: list[Any], cap: int) -> list[Any]:
@@ -328,6 +386,20 @@ class EscalationService:
         self._on_duty_cache = (time.monotonic(), found is not None)
         return found is not None
 
+    async def staffing(self, now: datetime) -> Staffing:
+        """Is a counsellor on duty, is it service hours, and when the next shift starts."""
+        available = await self.counsellor_on_duty()
+        next_shift = None
+        if not available:
+            start = next_shift_start(now, self.settings)
+            if start is not None:
+                next_shift = start.astimezone(ZoneInfo(self.settings.service_timezone))
+        return Staffing(
+            counsellor_available=available,
+            in_service_hours=in_service_hours(now, self.settings),
+            next_shift_at=next_shift,
+        )
+
     async def create(self, data: schemas.EscalationCreate, actor: str) -> CreateOutcome:
         """Record an escalation, or merge the signal into the teen's active one.
 
@@ -345,7 +417,11 @@ class EscalationService:
         held_until = (
             now + timedelta(seconds=data.notify_after_s) if data.notify_after_s > 0 else None
         )
-        with sensitive(data.teen_telegram_id, data.group_chat_id):
+        ids = [data.teen_telegram_id] + (
+            [data.group_chat_id] if data.group_chat_id is not None else []
+        )
+        texts = data.answer_texts.model_dump(exclude_none=True)
+        with sensitive(*ids, *texts.values()):
             teen_ref = self.privacy.ref("teen", data.teen_telegram_id)
             contact = self.privacy.encrypt_json(
                 {"teen": data.teen_telegram_id, "group": data.group_chat_id}
@@ -355,11 +431,24 @@ class EscalationService:
                 if data.evidence
                 else None
             )
+            answer_texts = [
+                {
+                    "escalation_id": escalation_id,
+                    "question": question,
+                    "text_enc": self.privacy.encrypt_text(text),
+                    "at": now,
+                }
+                for question, text in texts.items()
+            ]
         row = Escalation(
             id=escalation_id,
             idempotency_key=data.idempotency_key,
             teen_ref=teen_ref,
-            group_ref=self.privacy.ref("group", data.group_chat_id),
+            group_ref=(
+                self.privacy.ref("group", data.group_chat_id)
+                if data.group_chat_id is not None
+                else None
+            ),
             contact_enc=contact,
             country=country,
             risk_level=risk.value,
@@ -378,30 +467,35 @@ class EscalationService:
         )
         # Read outside the write transaction: SQLite writers queue behind each other,
         # so the write lock is held only for the inserts.
-        available = await self.counsellor_on_duty()
-        if not available and not in_service_hours(now, self.settings):
+        staffing = await self.staffing(now)
+        if not staffing.counsellor_available and not staffing.in_service_hours:
             row.checkin_at = next_shift_start(now, self.settings)
         created = _Created(
             escalation={c.key: getattr(row, c.key) for c in ESCALATIONS.columns},
-            events=self._created_events(row, actor, now),
+            events=self._created_events(row, actor, now, sorted(texts)),
             outbox=(
                 {"escalation_id": escalation_id, "queue_score": score, "created_at": now}
                 if held_until is None
                 else None
             ),
+            answer_texts=answer_texts,
         )
         try:
             inserted = await self._insert_created(data.idempotency_key, created)
         except IntegrityError:
             inserted = False
         if not inserted:
-            return await self._merge_or_create(data, created, actor, available)
-        return await self._created(row, available)
+            return await self._merge_or_create(data, created, actor, staffing)
+        return await self._created(row, staffing)
 
     def _created_events(
-        self, row: Escalation, actor: str, now: datetime
+        self, row: Escalation, actor: str, now: datetime, answer_texts: list[str]
     ) -> list[dict[str, Any]]:
         detail: dict[str, Any] = {"risk": row.risk_level, "priority": row.priority}
+        if row.group_ref is None:
+            detail["private_only"] = True
+        if answer_texts:
+            detail["answer_texts"] = answer_texts  # which questions; never the words
         if row.held_until is not None:
             detail["held_until"] = row.held_until.isoformat()
         events = [self._event_row(row.id, actor, "created", now, **detail)]
@@ -413,7 +507,7 @@ class EscalationService:
             )
         return events
 
-    async def _created(self, row: Escalation, available: bool) -> CreateOutcome:
+    async def _created(self, row: Escalation, staffing: Staffing) -> CreateOutcome:
         """After a new escalation's commit: metrics, the log line, the enqueue."""
         risk = RiskLevel(row.risk_level)
         self.metrics.created.labels(risk.value).inc()
@@ -433,8 +527,10 @@ class EscalationService:
             counsellor=None,
             created=True,
             delivery=delivery,
-            counsellor_available=available,
-            helplines=[] if available else self.helplines_now(row.country, risk),
+            staffing=staffing,
+            helplines=(
+                [] if staffing.counsellor_available else self.helplines_now(row.country, risk)
+            ),
         )
 
     async def _insert_created(self, idempotency_key: str, created: _Created) -> bool:
@@ -456,6 +552,8 @@ class EscalationService:
                 return False
             conn.execute(insert(ESCALATIONS).values(created.escalation))
             conn.execute(insert(EVENTS), created.events)
+            if created.answer_texts:
+                conn.execute(insert(ANSWER_TEXTS), created.answer_texts)
             if created.outbox is not None:
                 conn.execute(insert(OUTBOX).values(created.outbox))
             return True
@@ -493,7 +591,7 @@ class EscalationService:
         data: schemas.EscalationCreate,
         created: _Created,
         actor: str,
-        available: bool,
+        staffing: Staffing,
     ) -> CreateOutcome:
         """The create's slow path, retried when a concurrent create wins a race."""
         for _ in range(MERGE_ATTEMPTS):
@@ -507,7 +605,7 @@ class EscalationService:
         if written.kind == "created":
             async with self.sessions() as session:
                 row = await self._load(session, written.escalation_id)
-            return await self._created(row, available)
+            return await self._created(row, staffing)
         delivery = None
         if written.kind == "merged":
             self.metrics.merges.labels(str(written.risk_raised).lower()).inc()
@@ -531,9 +629,11 @@ class EscalationService:
             counsellor=holder,
             created=False,
             delivery=delivery or self._delivery_state(row),
-            counsellor_available=available,
+            staffing=staffing,
             helplines=(
-                [] if available else self.helplines_now(row.country, RiskLevel(row.risk_level))
+                []
+                if staffing.counsellor_available
+                else self.helplines_now(row.country, RiskLevel(row.risk_level))
             ),
             merged=written.kind == "merged" or written.merged,
         )
@@ -571,14 +671,16 @@ class EscalationService:
             if row is None:  # closed since the first attempt: a new escalation after all
                 await session.execute(insert(ESCALATIONS).values(created.escalation))
                 await session.execute(insert(EVENTS), created.events)
+                if created.answer_texts:
+                    await session.execute(insert(ANSWER_TEXTS), created.answer_texts)
                 if created.outbox is not None:
                     await session.execute(insert(OUTBOX).values(created.outbox))
                 return _Written("created", created.escalation["id"])
-            written = self._merge_into(session, row, data, actor, now)
+            written = await self._merge_into(session, row, data, actor, now)
             session.add(IdempotencyKey(key=key, escalation_id=row.id, created_at=now))
         return written
 
-    def _merge_into(
+    async def _merge_into(
         self,
         session: AsyncSession,
         row: Escalation,
@@ -588,9 +690,11 @@ class EscalationService:
     ) -> _Written:
         """Merge a new signal into the teen's active (locked) escalation ``row``.
 
-        Risk only rises; answers are overwritten field by field by the new non-null ones;
-        evidence and reason codes are added to. A hold is only ever released or
-        shortened. A risk raised while waiting is delivered again, at the new place.
+        Risk only rises; answers and the teen's own words are overwritten field by field
+        by the new non-null ones; evidence and reason codes are added to; an unknown group
+        is filled in (a known one is kept: the escalation stays with its first group). A
+        hold is only ever released or shortened. A risk raised while waiting is delivered
+        again, at the new place.
         """
         old_risk = RiskLevel(row.risk_level)
         new_risk = RiskLevel(data.risk_level)
@@ -612,6 +716,22 @@ class EscalationService:
         ]
         if changed:
             row.answers = {**row.answers, **{name: new_answers[name] for name in changed}}
+        texts_changed = await self._merge_answer_texts(session, row.id, data.answer_texts, now)
+        group_added = False
+        if row.group_ref is None and data.group_chat_id is not None:
+            # The teen wrote privately first; now a group is known: link it, so that a
+            # counsellor sees it and the gateway can reach the teen there too.
+            group_added = True
+            with sensitive(data.teen_telegram_id, data.group_chat_id):
+                row.group_ref = self.privacy.ref("group", data.group_chat_id)
+                contact = (
+                    self.privacy.decrypt_json(row.contact_enc)
+                    if row.contact_enc is not None
+                    else {"teen": data.teen_telegram_id}
+                )
+                row.contact_enc = self.privacy.encrypt_json(
+                    {**contact, "group": data.group_chat_id}
+                )
         reasons = union_capped(row.reason_codes, list(data.reason_codes), schemas.REASONS_MAX)
         reasons_added = len(set(reasons) - set(row.reason_codes))
         if reasons != row.reason_codes:
@@ -647,13 +767,14 @@ class EscalationService:
                 Outbox(escalation_id=row.id, queue_score=row.queue_score, created_at=now)
             )
 
-        session.add(
-            self._event(
-                row.id, actor, "merged", now,
-                risk_from=old_risk.value, risk_to=risk.value, answers_changed=changed,
-                reason_codes_added=reasons_added, evidence_added=evidence_added,
-            )
-        )
+        merged_detail: dict[str, Any] = {
+            "risk_from": old_risk.value, "risk_to": risk.value, "answers_changed": changed,
+            "answer_texts_changed": texts_changed, "reason_codes_added": reasons_added,
+            "evidence_added": evidence_added,
+        }
+        if group_added:
+            merged_detail["group_added"] = True
+        session.add(self._event(row.id, actor, "merged", now, **merged_detail))
         if raised:
             session.add(
                 self._event(
@@ -668,6 +789,59 @@ class EscalationService:
             row.id,
             enqueue_score=row.queue_score if deliver else None,
             risk_raised=raised,
+        )
+
+    async def _merge_answer_texts(
+        self,
+        session: AsyncSession,
+        escalation_id: str,
+        given: schemas.AnswerTexts,
+        now: datetime,
+    ) -> list[str]:
+        """Replace the kept words, question by question, with the new non-null ones.
+
+        Returns the questions whose words changed (names only: they go in the event log).
+        """
+        texts = given.model_dump(exclude_none=True)
+        if not texts:
+            return []
+        changed = []
+        with sensitive(*texts.values()):
+            kept = {
+                r.question: r
+                for r in await session.scalars(
+                    select(AnswerText).where(AnswerText.escalation_id == escalation_id)
+                )
+            }
+            for question, text in sorted(texts.items()):
+                old = kept.get(question)
+                if old is None:
+                    session.add(
+                        AnswerText(
+                            escalation_id=escalation_id, question=question,
+                            text_enc=self.privacy.encrypt_text(text), at=now,
+                        )
+                    )
+                elif self.privacy.decrypt_text(old.text_enc) != text:
+                    old.text_enc = self.privacy.encrypt_text(text)
+                    old.at = now
+                else:
+                    continue
+                changed.append(question)
+        return changed
+
+    async def answer_texts(self, escalation_id: str) -> schemas.AnswerTexts | None:
+        """The teen's own words kept for this escalation; None when none is kept."""
+        async with self.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(AnswerText).where(AnswerText.escalation_id == escalation_id)
+                )
+            )
+        if not rows:
+            return None
+        return schemas.AnswerTexts.model_validate(
+            {r.question: self.privacy.decrypt_text(r.text_enc) for r in rows}
         )
 
     async def get(self, escalation_id: str) -> tuple[Escalation, Counsellor | None, list[Any]]:
@@ -711,13 +885,15 @@ class EscalationService:
             )
             return [(e, c) for e, c in result]
 
-    async def contact(self, escalation_id: str) -> tuple[int, int]:
+    async def contact(self, escalation_id: str) -> tuple[int, int | None]:
+        """The teen's Telegram id, and the group's chat id (None: private only)."""
         async with self.sessions() as session:
             row = await self._load(session, escalation_id)
         if row.contact_enc is None:
             raise DomainError(410, "contact_purged", "the contact was deleted by retention")
         value = self.privacy.decrypt_json(row.contact_enc)
-        return int(value["teen"]), int(value["group"])
+        group = value.get("group")
+        return int(value["teen"]), int(group) if group is not None else None
 
     # -- counsellors' actions ----------------------------------------------------
 
@@ -1178,10 +1354,15 @@ class EscalationService:
 
     async def who_speaks(
         self, teen_telegram_id: int
-    ) -> tuple[Escalation | None, Counsellor | None]:
-        """The teen's open escalation (claimed first, then newest) and who holds it."""
+    ) -> tuple[Escalation | None, Counsellor | None, LastClosed | None]:
+        """The teen's open escalation (claimed first, then newest) and who holds it.
+
+        With none open: the escalation closed most recently, if within
+        ``LAST_OUTCOME_WITHIN`` (its outcome tells the bot how the counsellor left it).
+        """
         with sensitive(teen_telegram_id):
             teen_ref = self.privacy.ref("teen", teen_telegram_id)
+        since = self.now() - LAST_OUTCOME_WITHIN
         async with self.sessions() as session:
             rows = list(
                 await session.scalars(
@@ -1196,4 +1377,248 @@ class EscalationService:
             claimed = [r for r in rows if r.status == Status.claimed.value]
             row = claimed[0] if claimed else (rows[0] if rows else None)
             holder = await self._holder(session, row) if row is not None else None
-        return row, holder
+            last = None
+            if row is None:
+                found = (
+                    await session.execute(
+                        select(Escalation.outcome, Escalation.closed_at)
+                        .where(
+                            Escalation.teen_ref == teen_ref,
+                            Escalation.status == Status.closed.value,
+                            Escalation.closed_at >= since,
+                        )
+                        .order_by(Escalation.closed_at.desc(), Escalation.id.desc())
+                        .limit(1)
+                    )
+                ).first()
+                if found is not None and found.outcome is not None:
+                    last = LastClosed(outcome=found.outcome, closed_at=found.closed_at)
+        return row, holder, last
+
+    # -- peer harm ------------------------------------------------------------------------
+
+    async def report_peer_harm(self, data: schemas.PeerHarmCreate) -> PeerHarmOutcome:
+        """Record a hurtful reply in a group; decide the reminder; alert if the target is at risk.
+
+        One transaction, serialised per group by a lock on its ``peer_harm_groups`` row:
+        the first report in a window gets ``remind``, the others not, however many run at
+        once. When the reply's target has an active escalation, the reply is counted on the
+        open alert for that escalation in that group (a new alert when there is none, or
+        its last reply is older than the window, or it was acknowledged), the escalation
+        gets a ``peer_harm_reply`` event and a hold on it is released. Idempotent on the
+        key: a retry answers what the first call answered.
+        """
+        now = self.now()
+        ids = [data.group_chat_id, data.author_telegram_id]
+        if data.target_telegram_id is not None:
+            ids.append(data.target_telegram_id)
+        with sensitive(*ids):
+            refs = _PeerHarmRefs(
+                group=self.privacy.ref("group", data.group_chat_id),
+                author=self.privacy.ref("teen", data.author_telegram_id),
+                target=(
+                    self.privacy.ref("teen", data.target_telegram_id)
+                    if data.target_telegram_id is not None
+                    else None
+                ),
+                chat_enc=self.privacy.encrypt_json(data.group_chat_id),
+            )
+        for _ in range(MERGE_ATTEMPTS):
+            try:
+                outcome = await self._peer_harm_once(data.idempotency_key, refs, now)
+            except IntegrityError:
+                continue  # the same key committed by a concurrent call: answer as it did
+            break
+        else:
+            raise DomainError(409, "conflict", "the report could not be recorded")
+        if not outcome.created:
+            log.info("peer_harm.duplicate_key", alert_id=outcome.alert_id)
+            return outcome
+        self.metrics.peer_harm_reports.labels(
+            str(outcome.remind).lower(), str(outcome.target_at_risk).lower()
+        ).inc()
+        if outcome.alert_count == 1:
+            self.metrics.peer_harm_alerts.inc()
+        log.info(
+            "peer_harm.reported",
+            remind=outcome.remind,
+            target_at_risk=outcome.target_at_risk,
+            alert_id=outcome.alert_id,
+            alert_count=outcome.alert_count,
+            escalation_id=outcome.escalation_id,
+            hold_released=outcome.released_score is not None,
+        )
+        if outcome.escalation_id is not None and outcome.released_score is not None:
+            await self.enqueue_after_commit(outcome.escalation_id, outcome.released_score)
+        return outcome
+
+    async def _peer_harm_once(
+        self, key: str, refs: _PeerHarmRefs, now: datetime
+    ) -> PeerHarmOutcome:
+        window = timedelta(seconds=self.settings.peer_harm_window_s)
+        dialect_insert = postgresql.insert if self.engine.dialect.name == "postgresql" else (
+            sqlite.insert
+        )
+        async with self.write() as session:
+            await session.execute(
+                dialect_insert(PeerHarmGroup)
+                .values(group_ref=refs.group, reminded_at=None)
+                .on_conflict_do_nothing(index_elements=["group_ref"])
+            )
+            # The group's lock, held until the commit (SQLite: one writer anyway).
+            group = await session.scalar(
+                select(PeerHarmGroup)
+                .where(PeerHarmGroup.group_ref == refs.group)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            assert group is not None
+            # Read after the lock: a concurrent call with this key has committed by now.
+            seen = await session.get(PeerHarmReport, key, populate_existing=True)
+            if seen is not None:
+                return PeerHarmOutcome(
+                    created=False, remind=seen.remind, target_at_risk=seen.target_at_risk,
+                    alert_id=seen.alert_id, alert_count=seen.alert_count,
+                )
+            remind = group.reminded_at is None or group.reminded_at <= now - window
+            if remind:
+                group.reminded_at = now
+            escalation = None
+            if refs.target is not None:
+                escalation = await session.scalar(
+                    select(Escalation)
+                    .where(
+                        Escalation.teen_ref == refs.target,
+                        Escalation.status != Status.closed.value,
+                    )
+                    .with_for_update()
+                )
+            alert = None
+            released_score = None
+            if escalation is not None:
+                alert, released_score = await self._count_on_alert(
+                    session, escalation, refs, now, window
+                )
+            session.add(
+                PeerHarmReport(
+                    key=key, group_ref=refs.group, author_ref=refs.author,
+                    target_ref=refs.target, at=now, remind=remind,
+                    target_at_risk=escalation is not None,
+                    alert_id=alert.id if alert is not None else None,
+                    alert_count=alert.count if alert is not None else None,
+                )
+            )
+        return PeerHarmOutcome(
+            created=True,
+            remind=remind,
+            target_at_risk=escalation is not None,
+            alert_id=alert.id if alert is not None else None,
+            alert_count=alert.count if alert is not None else None,
+            escalation_id=escalation.id if escalation is not None else None,
+            released_score=released_score,
+        )
+
+    async def _count_on_alert(
+        self,
+        session: AsyncSession,
+        escalation: Escalation,
+        refs: _PeerHarmRefs,
+        now: datetime,
+        window: timedelta,
+    ) -> tuple[PeerHarmAlert, float | None]:
+        """Count the reply on the target's open alert for this group (or open one); release
+        a hold on the target's escalation. Returns the alert and, if released, the score."""
+        alert = await session.scalar(
+            select(PeerHarmAlert)
+            .where(
+                PeerHarmAlert.escalation_id == escalation.id,
+                PeerHarmAlert.group_ref == refs.group,
+                PeerHarmAlert.status == AlertStatus.open.value,
+                PeerHarmAlert.last_at > now - window,
+            )
+            .order_by(PeerHarmAlert.last_at.desc())
+            .limit(1)
+        )
+        if alert is None:
+            alert = PeerHarmAlert(
+                id=str(uuid.uuid4()), kind=AlertKind.peer_harm.value,
+                escalation_id=escalation.id, group_ref=refs.group,
+                group_chat_enc=refs.chat_enc, count=1, first_at=now, last_at=now,
+                status=AlertStatus.open.value,
+            )
+            session.add(alert)
+            await session.flush()  # before the report that refers to it
+        else:
+            alert.count += 1
+            alert.last_at = now
+        session.add(
+            self._event(
+                escalation.id, "service", "peer_harm_reply", now,
+                alert_id=alert.id, count=alert.count,
+            )
+        )
+        released_score = None
+        if escalation.status in {s.value for s in WAITING} and escalation.held_until is not None:
+            # Someone egging on a teen at risk: counsellors are told now, not after the hold.
+            escalation.held_until = None
+            escalation.delivery_pending = True
+            escalation.next_sla_at = now + sla_delay(
+                RiskLevel(escalation.risk_level), self.settings
+            )
+            session.add(
+                Outbox(escalation_id=escalation.id, queue_score=escalation.queue_score,
+                       created_at=now)
+            )
+            session.add(
+                self._event(escalation.id, "service", "hold_released", now, reason="peer_harm")
+            )
+            released_score = escalation.queue_score
+        return alert, released_score
+
+    async def alerts(
+        self, statuses: frozenset[AlertStatus], limit: int
+    ) -> list[tuple[PeerHarmAlert, str]]:
+        """Alerts in ``statuses``, most recent reply first, with their escalation's risk."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(PeerHarmAlert, Escalation.risk_level)
+                .join(Escalation, Escalation.id == PeerHarmAlert.escalation_id)
+                .where(PeerHarmAlert.status.in_([s.value for s in statuses]))
+                .order_by(PeerHarmAlert.last_at.desc(), PeerHarmAlert.id)
+                .limit(limit)
+            )
+            return [(alert, risk) for alert, risk in result]
+
+    def alert_chat_id(self, alert: PeerHarmAlert) -> int | None:
+        """The group's chat id, for a link to the chat; None once purged."""
+        if alert.group_chat_enc is None:
+            return None
+        return int(self.privacy.decrypt_json(alert.group_chat_enc))
+
+    async def ack_alert(
+        self, alert_id: str, counsellor_id: str | None
+    ) -> tuple[PeerHarmAlert, str]:
+        """Acknowledge an alert (the staff side has it); acknowledging again changes nothing."""
+        now = self.now()
+        async with self.write() as session:
+            actor = "service"
+            if counsellor_id is not None:
+                actor = f"counsellor:{(await self._counsellor(session, counsellor_id)).id}"
+            alert = await session.get(PeerHarmAlert, alert_id)
+            if alert is None:
+                raise DomainError(404, "alert_not_found", "no alert with this id")
+            if alert.status == AlertStatus.open.value:
+                alert.status = AlertStatus.acknowledged.value
+                alert.acknowledged_at = now
+                alert.acknowledged_by = actor
+                session.add(
+                    self._event(
+                        alert.escalation_id, actor, "alert_acknowledged", now,
+                        alert_id=alert.id, count=alert.count,
+                    )
+                )
+                log.info("alert.acknowledged", alert_id=alert.id)
+            risk = await session.scalar(
+                select(Escalation.risk_level).where(Escalation.id == alert.escalation_id)
+            )
+        return alert, str(risk)

@@ -80,6 +80,13 @@ class EscalationSettings(CommonSettings):
     outbox_grace_s: float = Field(
         default=2.0, ge=0, description="outbox rows younger than this belong to a request"
     )
+    peer_harm_window_s: float = Field(
+        default=300.0,
+        ge=30,
+        le=86400,
+        description="at most one 'how we talk here' reminder per group in this window; "
+        "hurtful replies to one teen at risk in one group within it count on one alert",
+    )
 
     fault_crash_after_commit: bool = Field(
         default=False,

@@ -61,7 +61,8 @@ async def test_an_escalation_goes_from_crisis_to_closed(running: Running) -> Non
     assert speaks.json()["counsellor"]["id"] == "anna"
     other = await running.client.post("/v1/who-speaks", json={"teen_telegram_id": 2002})
     assert other.json() == {
-        "speaker": "bot", "counsellor": None, "escalation_id": None, "escalation_status": None
+        "speaker": "bot", "counsellor": None, "escalation_id": None, "escalation_status": None,
+        "last_outcome": None, "last_closed_at": None,
     }
 
     m1 = await running.client.post(

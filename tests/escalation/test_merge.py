@@ -69,6 +69,7 @@ async def test_a_second_signal_is_merged_into_the_active_escalation(running: Run
     assert kinds(shown) == ["created", "merged", "risk_raised"]
     assert shown["events"][1]["detail"] == {
         "risk_from": "indirect", "risk_to": "direct", "answers_changed": ["has_method"],
+        "answer_texts_changed": [],
         "reason_codes_added": 1, "evidence_added": 1,
     }
     assert shown["events"][2]["detail"]["risk_to"] == "direct"

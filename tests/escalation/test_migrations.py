@@ -13,10 +13,12 @@ from sqlalchemy import create_engine, inspect, text
 from escalation import db
 from escalation.settings import async_database_url, sync_database_url
 
+#: Tables added by revision 0004.
+TABLES_0004 = {"answer_texts", "peer_harm_groups", "peer_harm_alerts", "peer_harm_reports"}
 TABLES = {
     "counsellors", "escalations", "escalation_events", "conversation_messages", "outbox",
     "purge_runs", "idempotency_keys", "safety_plans",
-}
+} | TABLES_0004
 
 
 def _tables(url: str) -> set[str]:
@@ -163,9 +165,9 @@ def test_0003_leaves_one_active_escalation_per_teen_and_goes_back_down(
             add(conn, "c3", "teen-c", "distress", 1, "closed")
 
         db.downgrade(database_url, "0002")
-        assert _tables(database_url) == TABLES - {"idempotency_keys", "safety_plans"} | {
-            "alembic_version"
-        }
+        assert _tables(database_url) == TABLES - TABLES_0004 - {
+            "idempotency_keys", "safety_plans"
+        } | {"alembic_version"}
         columns = {c["name"] for c in inspect(engine).get_columns("escalations")}
         assert "held_until" not in columns and "priority" in columns
         assert "plans_deleted" not in {
@@ -173,6 +175,69 @@ def test_0003_leaves_one_active_escalation_per_teen_and_goes_back_down(
         }
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM escalations")).scalar_one() == 7
+        db.upgrade(database_url)
+        command.check(db.alembic_config(database_url))
+    finally:
+        engine.dispose()
+    db.downgrade(database_url)
+    assert _tables(database_url) == {"alembic_version"}
+
+
+def test_0004_lets_an_escalation_have_no_group_and_goes_back_down(database_url: str) -> None:
+    """Up from 0003 with escalations in it (the SQLite table is rebuilt), and back down."""
+    from sqlalchemy.exc import IntegrityError
+
+    db.upgrade(database_url, "0003")
+    engine = create_engine(sync_database_url(async_database_url(database_url)))
+    insert = text(
+        "INSERT INTO escalations (id, idempotency_key, teen_ref, group_ref, country, "
+        "risk_level, priority, queue_score, reason_codes, answers, status, delivery_pending, "
+        "sla_stage, created_at) VALUES (:id, :id, :teen, :group, 'BE', 'direct', 3, 1, "
+        "'[]', '{}', :status, true, 0, CURRENT_TIMESTAMP)"
+    )
+    event = text(
+        "INSERT INTO escalation_events (escalation_id, at, actor, kind, detail) "
+        "VALUES (:id, CURRENT_TIMESTAMP, 'service', 'created', '{}')"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert, {"id": "g1", "teen": "t1", "group": "g", "status": "queued"})
+            conn.execute(event, {"id": "g1"})
+        db.upgrade(database_url)
+        with engine.begin() as conn:
+            conn.execute(insert, {"id": "p1", "teen": "t2", "group": None, "status": "queued"})
+            conn.execute(event, {"id": "p1"})
+            conn.execute(text(
+                "INSERT INTO answer_texts (escalation_id, question, text_enc, at) "
+                "VALUES ('p1', 'has_time', 'token', CURRENT_TIMESTAMP)"
+            ))
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        # The rebuilt table still refuses a second active escalation for a teen, and
+        # the event log is still append-only.
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {"id": "g2", "teen": "t1", "group": None, "status": "queued"})
+        from sqlalchemy.exc import DBAPIError
+
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM escalation_events"))
+        command.check(db.alembic_config(database_url))
+
+        db.downgrade(database_url, "0003")
+        assert _tables(database_url) == TABLES - TABLES_0004 | {"alembic_version"}
+        with engine.connect() as conn:
+            groups = dict(conn.execute(text("SELECT id, group_ref FROM escalations")).all())
+            assert conn.execute(text("SELECT count(*) FROM escalation_events")).scalar_one() == 2
+        assert groups == {"g1": "g", "p1": "private"}
+        assert {c["name"] for c in inspect(engine).get_columns("purge_runs")} >= {
+            "plans_deleted"
+        }
+        assert "alerts_anonymised" not in {
+            c["name"] for c in inspect(engine).get_columns("purge_runs")
+        }
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {"id": "p2", "teen": "t3", "group": None, "status": "queued"})
         db.upgrade(database_url)
         command.check(db.alembic_config(database_url))
     finally:

@@ -30,7 +30,9 @@ def _dump(database_url: str) -> str:
     out = []
     with engine.connect() as conn:
         for table in ("escalations", "escalation_events", "conversation_messages", "outbox",
-                      "counsellors", "purge_runs", "idempotency_keys", "safety_plans"):
+                      "counsellors", "purge_runs", "idempotency_keys", "safety_plans",
+                      "answer_texts", "peer_harm_groups", "peer_harm_alerts",
+                      "peer_harm_reports"):
             for row in conn.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
                 out.append(json.dumps([str(v) for v in row]))
     engine.dispose()
