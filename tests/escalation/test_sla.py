@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -150,3 +151,72 @@ async def test_a_rung_climbed_while_a_delivery_is_out_is_delivered_too(running: 
     second = await running.lease()
     assert second is not None and second["escalation"]["id"] == eid
     assert second["audience"] == "all_on_duty"
+
+
+async def _night_service(
+    sqlite_url: str, redis_server: RedisServer, start_app: object
+) -> Running:
+    settings = make_settings(
+        sqlite_url, redis_server.url,
+        service_start=clock_time(16), service_end=clock_time(22),
+    )
+    running: Running = await start_app(settings)  # type: ignore[operator]
+    return running
+
+
+async def test_at_3_am_with_nobody_on_duty_the_answer_says_when_the_next_shift_starts(
+    sqlite_url: str, redis_server: RedisServer, redis_client: object, start_app: object
+) -> None:
+    running = await _night_service(sqlite_url, redis_server, start_app)
+    running.service.clock = Clock(NIGHT)  # Monday 03:00 in Brussels
+    await running.counsellor("anna", on_duty=False)
+
+    body = (await running.create("night", "imminent")).json()
+    assert body["counsellor_available"] is False
+    assert body["in_service_hours"] is False
+    assert body["next_shift_at"] == "2026-11-23T16:00:00+01:00"  # that day's 16:00, Brussels
+    assert datetime.fromisoformat(body["next_shift_at"]) == datetime(
+        2026, 11, 23, 16, tzinfo=ZoneInfo("Europe/Brussels")
+    )
+    assert body["delivery"] == "queued"
+    # A merge (and a retried key) answers the same.
+    merged = (await running.create("night-2", "imminent")).json()
+    assert merged["merged"] is True
+    assert (merged["in_service_hours"], merged["next_shift_at"]) == (
+        False, "2026-11-23T16:00:00+01:00"
+    )
+    retried = (await running.create("night", "imminent")).json()
+    assert retried["next_shift_at"] == "2026-11-23T16:00:00+01:00"
+
+    # In summer time the offset follows Brussels.
+    running.service.clock = Clock(datetime(2026, 7, 6, 1, 0, tzinfo=UTC))  # 03:00 CEST
+    summer = (await running.create("summer", "direct", teen=2)).json()
+    assert summer["next_shift_at"] == "2026-07-06T16:00:00+02:00"
+
+
+async def test_in_service_hours_with_nobody_on_duty_the_next_shift_is_the_following_one(
+    sqlite_url: str, redis_server: RedisServer, redis_client: object, start_app: object
+) -> None:
+    running = await _night_service(sqlite_url, redis_server, start_app)
+    running.service.clock = Clock(NIGHT.replace(hour=16))  # Monday 17:00 in Brussels
+    await running.counsellor("anna", on_duty=False)
+    body = (await running.create("evening", "direct")).json()
+    assert (body["counsellor_available"], body["in_service_hours"]) == (False, True)
+    assert body["next_shift_at"] == "2026-11-24T16:00:00+01:00"
+    assert body["escalation"]["checkin_at"] is None  # the ladder calls the coordinator now
+
+    await running.counsellor("anna", on_duty=True)
+    staffed = (await running.create("evening-2", "direct", teen=2)).json()
+    assert (staffed["counsellor_available"], staffed["in_service_hours"]) == (True, True)
+    assert staffed["next_shift_at"] is None and staffed["helplines"] == []
+
+
+async def test_with_someone_on_duty_at_night_there_is_no_next_shift_to_wait_for(
+    sqlite_url: str, redis_server: RedisServer, redis_client: object, start_app: object
+) -> None:
+    running = await _night_service(sqlite_url, redis_server, start_app)
+    running.service.clock = Clock(NIGHT)
+    await running.counsellor("night-owl", on_duty=True)
+    body = (await running.create("night", "direct")).json()
+    assert (body["counsellor_available"], body["in_service_hours"]) == (True, False)
+    assert body["next_shift_at"] is None
