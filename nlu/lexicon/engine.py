@@ -29,7 +29,10 @@ from typing import Any
 from nlu.lexicon.normalise import CLAUSE, Normaliser, squeeze
 from nlu.risk import LEVELS, TOPICS, Detection, higher, rank
 
-KINDS = ("signal", "peer_harm", "idiom", "cue")
+KINDS = ("signal", "peer_harm", "idiom", "cue", "harmless")
+# What a ``harmless`` entry says about the crisis words it frames ("ik wil niet dood":
+# the negator is inside the phrase, so no signal matches to be judged negated).
+HARMLESS_CODES = ("negated", "other", "past", "fiction")
 CUE_TYPES = (
     "means", "method", "dose", "place", "time", "note", "farewell", "act", "vague_act"
 )
@@ -53,6 +56,7 @@ class Entry:
     topics: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     cue: str | None = None
+    harmless: str | None = None
     context: list[str] = field(default_factory=lambda: list(CONTEXTS))
     examples: list[str] = field(default_factory=list)
     near_misses: list[str] = field(default_factory=list)
@@ -190,8 +194,23 @@ class Lexicon:
                 compile_pattern(p, context.negators, context.clause_breakers)
                 for p in entry.patterns
             ]
+        self.normaliser.vocabulary = frozenset(self._vocabulary())
         self._idioms = [e for e in self.entries if e.kind == "idiom"]
         self._others = [e for e in self.entries if e.kind != "idiom"]
+
+    def _vocabulary(self) -> set[str]:
+        """Every word the patterns and word lists spell out (squeezed, as text is)."""
+        words: set[str] = set()
+        for entry in self.entries:
+            for pattern in entry.patterns:
+                cleaned = re.sub(r"\\[a-z]", " ", pattern.lower())
+                words.update(squeeze(w) for w in re.findall(r"[a-z]+", cleaned))
+        ctx = self.context
+        for group in (ctx._neg, ctx._first, ctx._second, ctx._third, ctx._cond):
+            words.update(group)
+        words.update(self.normaliser._spelling.values())
+        # Macro names and one-letter leftovers are not words.
+        return {w for w in words if len(w) >= 2} - {"ik", "me", "w", "w2", "w3"} | {"ik"}
 
     # -- matching -------------------------------------------------------------------
     def hits(self, text: str) -> tuple[list[str], list[Hit]]:
@@ -391,6 +410,8 @@ class Lexicon:
             kind = h.entry.kind
             if kind == "idiom":
                 code = "idiom"
+            elif kind == "harmless" and h.entry.harmless and h.context == SELF:
+                code = h.entry.harmless
             elif kind == "peer_harm" and h.context != NEGATED:
                 code = "aimed_at_other"
             elif (
@@ -429,7 +450,7 @@ class Lexicon:
         for h in hits:
             if h.entry is not entry:
                 continue
-            if entry.kind in ("idiom", "cue") and h.context in (SELF,):
+            if entry.kind in ("idiom", "cue", "harmless") and h.context in (SELF,):
                 return True
             if entry.kind == "peer_harm" and h.context != NEGATED:
                 return True

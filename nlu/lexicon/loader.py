@@ -18,6 +18,7 @@ import yaml
 from nlu.lexicon.engine import (
     CONTEXTS,
     CUE_TYPES,
+    HARMLESS_CODES,
     KINDS,
     ContextWords,
     Entry,
@@ -34,7 +35,7 @@ from nlu.risk import LEVELS, TOPICS
 
 LEXICON_DIR = Path(__file__).resolve().parent
 _ENTRY_KEYS = {
-    "id", "kind", "patterns", "risk", "topics", "flags", "cue", "context",
+    "id", "kind", "patterns", "risk", "topics", "flags", "cue", "harmless", "context",
     "examples", "near_misses", "note",
 }
 _CONTEXT_KEYS = (
@@ -117,10 +118,20 @@ def _parse_entry(raw: Any, where: str, errors: list[str]) -> Entry | None:
         errors.append(f"{label}: a cue needs 'cue:' one of {', '.join(CUE_TYPES)}")
     if kind != "cue" and cue is not None:
         errors.append(f"{label}: 'cue' is only for kind: cue")
+    harmless = raw.get("harmless")
+    if kind == "harmless" and harmless not in HARMLESS_CODES:
+        errors.append(f"{label}: a harmless entry needs 'harmless:' one of "
+                      f"{', '.join(HARMLESS_CODES)}")
+    if kind != "harmless" and harmless is not None:
+        errors.append(f"{label}: 'harmless' is only for kind: harmless")
+    if kind == "harmless" and risk != "none":
+        errors.append(f"{label}: a harmless entry gives no risk (leave 'risk' out)")
     if len(errors) > before:
         return None
     default_context = (
-        ["negation"] if kind in ("cue", "peer_harm") else ["negation", "person", "past", "fiction"]
+        ["negation"] if kind in ("cue", "peer_harm")
+        else [] if kind == "harmless"
+        else ["negation", "person", "past", "fiction"]
     )
     return Entry(
         id=eid,
@@ -130,6 +141,7 @@ def _parse_entry(raw: Any, where: str, errors: list[str]) -> Entry | None:
         topics=lists["topics"],
         flags=lists["flags"],
         cue=cue,
+        harmless=harmless,
         context=lists["context"] if "context" in raw else default_context,
         examples=lists["examples"],
         near_misses=lists["near_misses"],

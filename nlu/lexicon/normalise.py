@@ -12,7 +12,11 @@ Steps, in order (each one is why a pattern can stay simple):
 6. every run of a repeated letter becomes one letter (``dooooood`` -> ``dod``,
    ``zelfmoord`` -> ``zelfmord``): the patterns are squeezed the same way when they
    are compiled, so nobody writes them squeezed by hand;
-7. spellings, slang and abbreviations are mapped word by word (``ni`` -> ``niet``,
+7. words run together after a pronoun are split into the lexicon's own words
+   (``kwilnietmeerleven`` -> ``k wil niet meer leven``, ``iwannadie``), only when every
+   piece is a word the lexicon knows and the first is ``ik``/``k``/``i``, so ordinary
+   compounds ("doodgewoon") stay whole;
+8. spellings, slang and abbreviations are mapped word by word (``ni`` -> ``niet``,
    ``kwil`` -> ``ik wil``), split words are joined (``zelf moord``), and long key words
    one typo away from a known term are corrected (``zelfmoort``).
 
@@ -34,6 +38,14 @@ _SQUEEZE = re.compile(r"([a-z])\1+")
 _INNER_PUNCT = re.compile(r"[\-_*.·'`^~/\\+]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufe0f\ufe0e]")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
+
+
+# The first piece of a run-together word ("kwilnietmeer", "ikbenklaar", "iwannadie").
+_PRONOUNS = ("ik", "k", "i")
+# Two-letter words that may be a piece of a run-together word (squeezed forms such as
+# "an" for "aan" would split too much).
+_SHORT_PIECES = frozenset({"me", "je", "ze", "er", "te", "op", "in", "om", "de", "nu", "zo",
+                           "ga", "is", "en", "al", "to", "my", "it", "am"})
 
 
 def squeeze(text: str) -> str:
@@ -79,6 +91,10 @@ class Normaliser:
     joins: Iterable[str] = ()
     fuzzy_terms: Iterable[str] = ()
 
+    # Words the lexicon's patterns and word lists use (set by the Lexicon): the pieces
+    # a run-together word may be split into.
+    vocabulary: frozenset[str] = frozenset()
+
     def __post_init__(self) -> None:
         # Emoji keys without variation selectors, longest first (⚰️ vs ⚰).
         self._emoji = sorted(
@@ -118,7 +134,8 @@ class Normaliser:
         words = [squeeze(t) if t != CLAUSE else t for t in raw]
         mapped: list[str] = []
         for word in words:
-            mapped.extend(self._spelling.get(word, word).split())
+            for piece in self._split_run_together(word):
+                mapped.extend(self._spelling.get(piece, piece).split())
         mapped = self._apply_joins(mapped)
         mapped = [self._fuzzy_fix(w) for w in mapped]
         return self._tidy(mapped)
@@ -169,6 +186,56 @@ class Normaliser:
             run = []
             out.append(tok)
         return out[:-1]
+
+    def _split_run_together(self, word: str) -> list[str]:
+        """``kwilnietmer`` -> ``[k, wil, niet, mer]``: only after a pronoun, into known
+        words (the fewest pieces), else the word unchanged."""
+        if (
+            len(word) < 5
+            or word[0] not in "ik"
+            or word in self._spelling
+            or word in self.vocabulary
+            or not self.vocabulary
+        ):
+            return [word]
+        found: list[str] | None = None
+        for pronoun in _PRONOUNS:  # on a tie: "ik" before "k" before "i"
+            if not word.startswith(pronoun):
+                continue
+            rest = self._segment(word[len(pronoun):])
+            if rest and len(rest) >= 2 and (found is None or len(rest) + 1 < len(found)):
+                found = [pronoun, *rest]
+        return found or [word]
+
+    def _segment(self, text: str) -> list[str] | None:
+        """``text`` as the fewest known words (2+ letters each), or None. A piece may
+        take back the letter before it: squeezing made "kan niet" one "n" ("kaniet")."""
+        n = len(text)
+        # (pieces, shared letters, -letters, pieces so far) per position.
+        best: list[tuple[int, int, int, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0, 0, 0, [])
+        for end in range(2, n + 1):
+            for start in range(max(0, end - 16), end):
+                before = best[start]
+                if before is None:
+                    continue
+                for lo in (start, start - 1) if start else (start,):
+                    piece = text[lo:end]
+                    if not self._known_piece(piece):
+                        continue
+                    # Fewest pieces, then fewest shared letters, then the longest words.
+                    key = (before[0] + 1, before[1] + (lo < start), before[2] - len(piece),
+                           [*before[3], piece])
+                    current = best[end]
+                    if current is None or key[:3] < current[:3]:
+                        best[end] = key
+        found = best[n]
+        return found[3] if found else None
+
+    def _known_piece(self, piece: str) -> bool:
+        if len(piece) < 3 and piece not in _SHORT_PIECES:
+            return False
+        return piece in self.vocabulary or piece in self._spelling
 
     def _apply_joins(self, words: list[str]) -> list[str]:
         if not self._joins:
