@@ -197,6 +197,9 @@ def render_action(action, i, slots, later_slot, r: Renderer, labels, steps) -> l
         if step == "checkin":
             return [*r.say("utter_checkin_after_no"), *r.say("utter_checkin_counsellor_told")]
         return r.say("utter_counsellor_coming")
+    after_retry = i > 0 and steps[i - 1] == ("action", "action_retry_escalations")
+    if action.endswith("_form") and after_retry:
+        return []  # the form waits again, without asking its question again
     if action.endswith("_form"):
         lines: list[str] = []
         answered = [k for k in ("thoughts",) if later_slot(i, k) is not None]

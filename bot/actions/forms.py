@@ -101,9 +101,9 @@ class ActionCounsellorTookOver(Action):
 
 class _AskOnce(Action):
     """Asks a form's question (``utter_ask_<form>_<slot>``), except right after a message in
-    the group: a form that is open in the private chat runs again after a group message
-    (so that it waits for the next private answer) and must not ask its question again;
-    and never while a counsellor holds the conversation."""
+    the group or the retry reminder: a form that is open in the private chat runs again
+    after those (so that it waits for the next private answer) and must not ask its
+    question again; and never while a counsellor holds the conversation."""
 
     form = ""
     slot = ""
@@ -114,6 +114,10 @@ class _AskOnce(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        from bot.actions.handoff import RETRY_INTENT
+
+        if ((tracker.latest_message or {}).get("intent") or {}).get("name") == RETRY_INTENT:
+            return []  # the retry reminder ran the form again: the teen has the question
         if not _in_group(tracker) and not _counsellor_holds(tracker):
             dispatcher.utter_message(response=self.response(tracker))
         if tracker.get_slot("pending_escalations"):

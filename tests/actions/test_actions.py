@@ -1061,3 +1061,13 @@ def test_only_a_clear_no_is_a_no(typed, value):
     from bot.actions.forms import written_answer
 
     assert written_answer("has_method", typed) == value
+
+
+def test_the_retry_reminder_does_not_ask_the_question_again(load_tracker, domain, client):
+    from bot.actions.forms import ASK_ACTIONS
+
+    ask = next(a for a in ASK_ACTIONS if a().name().endswith("has_method"))()
+    tracker = _private(load_tracker, "/EXTERNAL_retry_escalation",
+                       intent="EXTERNAL_retry_escalation", requested="has_method")
+    events, messages = run(ask, tracker, domain)
+    assert (events, messages) == ([], [])
