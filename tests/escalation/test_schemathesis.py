@@ -58,13 +58,18 @@ def served_url(
         assert thread.is_alive(), "the service stopped while starting"
         time.sleep(0.02)  # polling for start-up with a deadline
     url = f"http://127.0.0.1:{port}"
-    # Something to act on: counsellors and an escalation.
+    # Something to act on: counsellors, an escalation and a staff alert.
     with httpx.Client(base_url=url, headers=AUTH) as client:
         client.put("/v1/counsellors/anna", json={"display_name": "Anna", "on_duty": True})
         client.post(
             "/v1/escalations",
             json={"idempotency_key": "seed", "teen_telegram_id": 1, "group_chat_id": -1,
-                  "risk_level": "direct"},
+                  "risk_level": "direct", "answer_texts": {"has_time": "vanavond"}},
+        )
+        client.post(  # an alert, so that the alert list has something to answer
+            "/v1/peer-harm",
+            json={"idempotency_key": "seed", "group_chat_id": -1, "author_telegram_id": 2,
+                  "target_telegram_id": 1},
         )
     yield url
     server.should_exit = True
