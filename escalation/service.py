@@ -1456,12 +1456,11 @@ class EscalationService:
         self, key: str, refs: _PeerHarmRefs, now: datetime
     ) -> PeerHarmOutcome:
         window = timedelta(seconds=self.settings.peer_harm_window_s)
-        dialect_insert = postgresql.insert if self.engine.dialect.name == "postgresql" else (
-            sqlite.insert
-        )
+        # ON CONFLICT is dialect syntax; both databases have it.
+        upsert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         async with self.write() as session:
             await session.execute(
-                dialect_insert(PeerHarmGroup)
+                upsert(PeerHarmGroup)
                 .values(group_ref=refs.group, reminded_at=None)
                 .on_conflict_do_nothing(index_elements=["group_ref"])
             )
