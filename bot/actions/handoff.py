@@ -34,6 +34,7 @@ ANSWER_SLOTS = {
     "has_place": "has_place",
 }
 PLAN_SLOTS = ("has_method", "has_time", "has_place")
+ANSWER_TEXT_MAX = 300
 
 
 def answers(tracker: Tracker) -> dict[str, str]:
@@ -93,8 +94,12 @@ def escalation_body(
     }
     if group is not None:
         body["group_chat_id"] = group
-    if texts:
-        body["answer_texts"] = {k: v for k, v in texts.items() if k in ANSWER_SLOTS.values()}
+    # The service takes 1-300 characters per answer; anything else would refuse the whole
+    # escalation (and every retry of it).
+    kept = {k: " ".join(str(v).split())[:ANSWER_TEXT_MAX] for k, v in texts.items()
+            if k in ANSWER_SLOTS.values() and isinstance(v, str) and v.strip()}
+    if kept:
+        body["answer_texts"] = kept
     country = tracker.get_slot("country")
     if country in ("BE", "NL"):
         body["country"] = country

@@ -1071,3 +1071,13 @@ def test_the_retry_reminder_does_not_ask_the_question_again(load_tracker, domain
                        intent="EXTERNAL_retry_escalation", requested="has_method")
     events, messages = run(ask, tracker, domain)
     assert (events, messages) == ([], [])
+
+
+def test_answer_texts_are_sent_as_the_service_takes_them(load_tracker, domain, client):
+    from bot.actions.handoff import escalation_body
+
+    tracker = _private(load_tracker, "x", slots={"answer_texts": {
+        "has_time": "  vanavond\n  laat ", "has_place": "   ", "has_method": "x" * 900,
+        "not_a_question": "y"}})
+    body = escalation_body(tracker, "imminent", "handoff")
+    assert body["answer_texts"] == {"has_time": "vanavond laat", "has_method": "x" * 300}
