@@ -58,7 +58,7 @@ HARMLESS_CONTEXTS: tuple[str, ...] = (
 )
 
 # Tuned on the training data's cross-validation and the dev set (see nlu/README.md).
-DEFAULT_LEVEL_THRESHOLD = 0.3
+DEFAULT_LEVEL_THRESHOLD = 0.4
 DEFAULT_AGREE_FLOOR = "indirect"
 DEFAULT_EVIDENCE_RAISE_THRESHOLD = 0.95
 DEFAULT_EVIDENCE_DISTRESS_THRESHOLD = 0.5

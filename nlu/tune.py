@@ -9,10 +9,12 @@ held-out examples (so every training example gets a prediction from a model that
 saw it), and parses the dev set with the cached model for the current data. It stores
 the lexicon's floor and the classifier's full intent ranking per example (no message
 text) in ``var/nlu-tune/predictions.json``. ``search`` replays :func:`nlu.risk.combine`
-over a grid of its parameters and prints the targets of issue 4 on both sources.
-``show`` prints the examples a setting gets wrong (for the coordinator's eyes).
+over a grid of its parameters and prints issue 12's targets at the care level on both
+sources, with the public level's false alarms. ``show`` prints the examples a setting
+gets wrong (for the coordinator's eyes).
 
-The evaluation set (``nlu/eval/test.yml``) is never read here: it is for measuring.
+The evaluation sets (``nlu/eval/test.yml``, ``nlu/eval/outside.yml``) are never read
+here: they are for measuring.
 """
 
 from __future__ import annotations
@@ -149,11 +151,13 @@ def _items(records: Sequence[dict[str, Any]]) -> list[Labelled]:
 
 
 GRID = {
-    "level_threshold": (0.2, 0.3, 0.4, 0.5),
-    "raise_threshold": (0.7, 0.8, 0.9, 0.95, 1.01),
-    "distress_threshold": (0.3, 0.4, 0.5, 0.6),
-    "agree_floor": ("distress", "indirect"),
-    "peer_harm_threshold": (0.4, 0.6),
+    "level_threshold": (0.25, 0.3, 0.35, 0.4),
+    "evidence_raise_threshold": (0.8, 0.9, 0.95, 1.01),
+    "evidence_distress_threshold": (0.4, 0.5, 0.6),
+    "public_raise_threshold": (0.9, 0.95, 1.01),
+    "public_distress_threshold": (0.5,),
+    "agree_floor": ("indirect",),
+    "peer_harm_threshold": (0.6,),
 }
 SHORT = {
     "direct_or_imminent_at_least_direct": "d+",
@@ -161,46 +165,50 @@ SHORT = {
     "indirect_at_least_indirect": "ind+",
     "distress_at_least_distress": "dis+",
     "none_raised_to_indirect": "none>=ind",
+    "none_raised_to_direct": "none>=dir",
     "peer_harm_recall": "peer",
 }
 
 
-def search(records: Sequence[dict[str, Any]]) -> None:
+def search(records: Sequence[dict[str, Any]], grid: dict[str, tuple[Any, ...]] = GRID) -> None:
+    """Every setting of the grid: the care level's targets on both sources, and the
+    public level's false alarms (none raised to >= indirect) and indirect recall."""
     sources = ("oof", "dev")
     split = {s: [r for r in records if r["source"] == s] for s in sources}
     sources = tuple(s for s in sources if split[s])
     names = [name for name, *_ in TARGETS]
-    header = " ".join(SHORT[n] for n in names) + " none>=dis dis>=ind peer-prec"
-    print("params | " + " | ".join(f"{s}: {header}" for s in sources))
-    for values in itertools.product(*GRID.values()):
-        params = dict(zip(GRID, values, strict=True))
+    header = " ".join(SHORT[n] for n in names) + " | public: none>=ind ind+ dis+"
+    print("params | " + " || ".join(f"{s}: {header}" for s in sources))
+    for values in itertools.product(*grid.values()):
+        params = dict(zip(grid, values, strict=True))
         row = []
         met_all = True
         for s in sources:
-            scores = score(_items(split[s]), replay(split[s], **params))
-            none_row = scores.confusion["none"]
-            to_distress = sum(v for k, v in none_row.items() if k != "none") / max(
-                1, sum(none_row.values()))
-            dis_row = scores.confusion["distress"]
-            dis_up = sum(v for k, v in dis_row.items() if k not in ("none", "distress")) / max(
-                1, sum(dis_row.values()))
-            peer_precision = scores.flags["peer_harm"]["precision"]
-            row.append(" ".join(f"{scores.targets[n]:.3f}" for n in names)
-                       + f" {to_distress:.3f} {dis_up:.3f} {peer_precision:.3f}")
-            met_all &= scores.all_targets_met
+            verdicts = replay(split[s], **params)
+            care = score(_items(split[s]), verdicts)
+            public = score(_items(split[s]), verdicts, level="public_risk")
+            row.append(" ".join(f"{care.targets[n]:.3f}" for n in names)
+                       + f" | {public.targets['none_raised_to_indirect']:.3f}"
+                       f" {public.targets['indirect_at_least_indirect']:.3f}"
+                       f" {public.targets['distress_at_least_distress']:.3f}")
+            met_all &= care.all_targets_met
         flag = "ok " if met_all else "   "
-        print(f"{flag}{params} | " + " | ".join(row))
+        print(f"{flag}{params} | " + " || ".join(row))
 
 
 def show(records: Sequence[dict[str, Any]], source: str, level: str | None,
-         params: dict[str, Any]) -> None:
+         params: dict[str, Any], public: bool = False) -> None:
+    """What a setting gets wrong at the care level (or the public one), with why."""
     texts = ([m.text for m in training_labelled()] if source == "oof"
              else [m.text for m in load_labelled(DEV_FILE)])
     chosen = [r for r in records if r["source"] == source and (level is None or r["risk"] == level)]
     for r, d in zip(chosen, replay(chosen, **params), strict=True):
-        if d.risk != r["risk"]:
+        got = d.public_risk if public else d.risk
+        if got != r["risk"]:
             top = sorted(r["ranking"], key=lambda p: -p[1])[:2]
-            print(f"{r['risk']:>9} -> {d.risk:9} lex {r['lexicon']['risk']:9} "
+            cls = d.evidence.get("classifier") or {}
+            lowered = ",".join(cls.get("lowered_by") or []) or "-"
+            print(f"{r['risk']:>9} -> {got:9} lex {r['floor'].risk:9} low {lowered:8} "
                   f"{[(n, round(c, 2)) for n, c in top]}  {texts[r['index']]}")
 
 
@@ -213,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", choices=("oof", "dev"), default="dev")
     parser.add_argument("--level", default=None)
     parser.add_argument("--params", default="{}", help="JSON: combine() keyword arguments")
+    parser.add_argument("--public", action="store_true", help="show: the public level")
     args = parser.parse_args(argv)
     from nlu.detection import quiet_rasa_logging
 
@@ -228,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "search":
         search(records)
     else:
-        show(records, args.source, args.level, json.loads(args.params))
+        show(records, args.source, args.level, json.loads(args.params), args.public)
     return 0
 
 

@@ -43,7 +43,7 @@ def test_the_combiner_gives_the_care_and_the_public_level(rasa_stack):
     from nlu.components.risk_combiner import CRISIS_KEY, RiskCombiner
 
     combiner = RiskCombiner(RiskCombiner.get_default_config())
-    doubt = [{"name": "neutral", "confidence": 0.6}, {"name": "risk_direct", "confidence": 0.4}]
+    doubt = [{"name": "neutral", "confidence": 0.55}, {"name": "risk_direct", "confidence": 0.45}]
     agreed = _message("x", intent_ranking=doubt)
     agreed.set(LEXICON_KEY, {"risk": "indirect", "topics": [], "evidence": {}})
     alone = _message("z", intent_ranking=doubt)

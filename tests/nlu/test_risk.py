@@ -98,14 +98,14 @@ def test_doubt_between_risk_levels_goes_to_the_higher_one():
 
 
 def test_an_uncertain_classifier_counts_towards_the_higher_risk():
-    ranking = [("neutral", 0.6), ("risk_indirect", 0.2), ("risk_direct", 0.15), ("greet", 0.05)]
+    ranking = [("neutral", 0.55), ("risk_indirect", 0.25), ("risk_direct", 0.2)]
     result = combine(Detection(), ranking)
     assert result.risk == "indirect"
     # In public, without the lexicon agreeing, it is not even distress (an uninformed
     # classifier spreads about 4/13 of its mass over the four risk intents).
     assert result.public_risk == "none"
     assert combine(Detection(risk="indirect"), ranking).public_risk == "indirect"
-    direct_doubt = [("neutral", 0.6), ("risk_direct", 0.4)]
+    direct_doubt = [("neutral", 0.58), ("risk_direct", 0.42)]
     assert combine(Detection(risk="indirect"), direct_doubt).public_risk == "direct"
 
 
