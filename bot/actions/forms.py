@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -216,6 +216,22 @@ def answer_risk(tracker: Tracker, slot: str, value: str) -> str:
     return conv.higher(detected, "indirect")
 
 
+class _QuietWhileACounsellorHolds(FormValidationAction):
+    """A private message while a counsellor holds the conversation is for the counsellor:
+    the form rejects it, so that the rule "a counsellor holds the conversation" closes the
+    form (``action_counsellor_took_over``). Without this, an answer the form could take
+    ("ja") kept the form open behind the counsellor, and it asked again after the hand
+    back."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if _counsellor_holds(tracker) and not _in_group(tracker):
+            return [ActionExecutionRejected(self.form_name())]
+        events: list[dict[str, Any]] = await super().run(dispatcher, tracker, domain)
+        return events
+
+
 class ActionBackToQuestion(Action):
     """Something else while a direct question is open: a kind word before the question
     comes again; but a written answer to a method, a time or a place is an answer, and
@@ -238,7 +254,7 @@ class ActionBackToQuestion(Action):
         return []
 
 
-class ValidateDirectQuestionsForm(FormValidationAction):
+class ValidateDirectQuestionsForm(_QuietWhileACounsellorHolds):
     """Each answer reaches the escalation as it is given (merged into the teen's one
     escalation), so a teen who stops half-way leaves the counsellor what they said."""
 
@@ -382,7 +398,7 @@ def _fresh_private_text(tracker: Tracker) -> str | None:
     return text
 
 
-class ValidateSafetyPlanForm(FormValidationAction):
+class ValidateSafetyPlanForm(_QuietWhileACounsellorHolds):
     def name(self) -> str:
         return "validate_safety_plan_form"
 

@@ -1081,3 +1081,20 @@ def test_answer_texts_are_sent_as_the_service_takes_them(load_tracker, domain, c
         "not_a_question": "y"}})
     body = escalation_body(tracker, "imminent", "handoff")
     assert body["answer_texts"] == {"has_time": "vanavond laat", "has_method": "x" * 300}
+
+
+@pytest.mark.parametrize("form_name", ["direct_questions_form", "safety_plan_form"])
+def test_a_form_rejects_a_message_for_the_counsellor(load_tracker, domain, client, form_name):
+    """"ja" while a counsellor holds: not an answer to the bot's form, which closes by
+    its rule instead of waiting behind the counsellor."""
+    from rasa_sdk.events import ActionExecutionRejected
+
+    from bot.actions.forms import ValidateDirectQuestionsForm, ValidateSafetyPlanForm
+
+    form = (ValidateDirectQuestionsForm if form_name == "direct_questions_form"
+            else ValidateSafetyPlanForm)()
+    tracker = _private(load_tracker, "ja", intent="affirm", requested="thoughts",
+                       slots={"speaker": "counsellor"})
+    events, messages = run(form, tracker, domain)
+    assert (events, messages) == ([ActionExecutionRejected(form_name)], [])
+    assert client.calls == []
