@@ -57,14 +57,13 @@ def escalation_body(
     hold_s: int = 0,
     *,
     answers_now: dict[str, str] | None = None,
-    answer_texts: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The create request, or None when the channel gave no Telegram id to reach the teen.
 
     An escalation needs a teen, not a group: ``group_chat_id`` is sent when the teen has
     written in a group this session, and left out for a teen who only writes privately.
-    ``answers_now`` and ``answer_texts`` carry an answer being given in this turn (its
-    slot is not set yet) and the teen's own words to the questions.
+    ``answers_now`` carries an answer being given in this turn (its slot is not set yet);
+    the teen's own words to the questions come from the slot ``answer_texts``.
     """
     meta = conv.metadata(tracker)
     teen = conv.as_int(
@@ -83,7 +82,7 @@ def escalation_body(
         for a in activities
         if a in ACTIVITY_CODES
     ]
-    texts = {**(tracker.get_slot("answer_texts") or {}), **(answer_texts or {})}
+    texts = tracker.get_slot("answer_texts") or {}
     body: dict[str, Any] = {
         "idempotency_key": conv.idempotency_key(tracker, risk, purpose),
         "teen_telegram_id": teen,
@@ -161,7 +160,6 @@ async def record_escalation(
     hold_s: int = 0,
     *,
     answers_now: dict[str, str] | None = None,
-    answer_texts: dict[str, str] | None = None,
 ) -> Recorded:
     """Record the escalation (the service merges it into the teen's active one, if any).
 
@@ -174,9 +172,7 @@ async def record_escalation(
     (the service keeps the timer, so it survives restarts); a later create without a
     hold (the answers, a higher risk) tells them at once.
     """
-    body = escalation_body(
-        tracker, risk, purpose, hold_s, answers_now=answers_now, answer_texts=answer_texts
-    )
+    body = escalation_body(tracker, risk, purpose, hold_s, answers_now=answers_now)
     if body is None:
         log.error("escalation_not_possible", reason="no_teen_id_in_metadata", risk=risk)
         return Recorded(None)

@@ -82,6 +82,17 @@ def post(url: str, body: dict | None, headers: dict | None = None, method: str =
         return json.loads(response.read() or b"null")
 
 
+def assert_no_teen_words_in_logs(workdir: Path) -> None:
+    """No process of the stack logged a teen's words (nor the sentinel in them)."""
+    logs = {p.name: p.read_text("utf-8", "replace") for p in workdir.glob("*.log")}
+    assert {"escalation.log", "actions.log", "rasa.log"} <= set(logs)
+    for name, text in logs.items():
+        assert SENTINEL not in text, name
+        for sent in SENT:
+            if len(sent) > 12:  # long enough not to match by chance ("nee", "...")
+                assert sent not in text, (name, sent)
+
+
 def texts(replies: list[dict]) -> list[str]:
     return [r.get("text", "") for r in replies]
 
