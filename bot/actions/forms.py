@@ -216,8 +216,9 @@ def answer_risk(tracker: Tracker, slot: str, value: str) -> str:
     return conv.higher(detected, "indirect")
 
 
-class _QuietWhileACounsellorHolds(FormValidationAction):
-    """A private message while a counsellor holds the conversation is for the counsellor:
+class _QuietWhileACounsellorHolds:
+    """(A mixin: not an action of its own, which the action server would try to register.)
+    A private message while a counsellor holds the conversation is for the counsellor:
     the form rejects it, so that the rule "a counsellor holds the conversation" closes the
     form (``action_counsellor_took_over``). Without this, an answer the form could take
     ("ja") kept the form open behind the counsellor, and it asked again after the hand
@@ -227,8 +228,11 @@ class _QuietWhileACounsellorHolds(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         if _counsellor_holds(tracker) and not _in_group(tracker):
-            return [ActionExecutionRejected(self.form_name())]
-        events: list[dict[str, Any]] = await super().run(dispatcher, tracker, domain)
+            form_name: str = self.form_name()  # type: ignore[attr-defined]
+            return [ActionExecutionRejected(form_name)]
+        events: list[dict[str, Any]] = await super().run(  # type: ignore[misc]
+            dispatcher, tracker, domain
+        )
         return events
 
 
@@ -254,7 +258,7 @@ class ActionBackToQuestion(Action):
         return []
 
 
-class ValidateDirectQuestionsForm(_QuietWhileACounsellorHolds):
+class ValidateDirectQuestionsForm(_QuietWhileACounsellorHolds, FormValidationAction):
     """Each answer reaches the escalation as it is given (merged into the teen's one
     escalation), so a teen who stops half-way leaves the counsellor what they said."""
 
@@ -398,7 +402,7 @@ def _fresh_private_text(tracker: Tracker) -> str | None:
     return text
 
 
-class ValidateSafetyPlanForm(_QuietWhileACounsellorHolds):
+class ValidateSafetyPlanForm(_QuietWhileACounsellorHolds, FormValidationAction):
     def name(self) -> str:
         return "validate_safety_plan_form"
 

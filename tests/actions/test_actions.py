@@ -1098,3 +1098,15 @@ def test_a_form_rejects_a_message_for_the_counsellor(load_tracker, domain, clien
     events, messages = run(form, tracker, domain)
     assert (events, messages) == ([ActionExecutionRejected(form_name)], [])
     assert client.calls == []
+
+
+def test_the_action_server_registers_every_action():
+    """What `python -m rasa_sdk --actions bot.actions` does first (a class it cannot name
+    stops the whole server)."""
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    names = set(executor.actions)
+    assert {"action_back_to_question", "action_retry_escalations",
+            "validate_direct_questions_form", "validate_safety_plan_form"} <= names
