@@ -104,15 +104,26 @@ def session_mark(tracker: Tracker) -> str:
     return "0"
 
 
+def message_mark(tracker: Tracker) -> str:
+    """The teen's latest message, the same for every action of its turn."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            update = (event.get("metadata") or {}).get("update_id")
+            return f"u{update}" if update is not None else f"t{event.get('timestamp')}"
+    return session_mark(tracker)
+
+
 def idempotency_key(tracker: Tracker, risk: str, purpose: str) -> str:
     """The same key for the same step, however often it is retried.
 
-    One key per teen, session, risk level and purpose ("group", "private", "handoff",
-    "stop", "recurrence", "form"): a retry of the same step never counts twice, while a
-    later step (the answers, a higher risk) reaches the service, which merges it into
-    the teen's one active escalation.
+    One key per teen, message (the teen's latest message: its update id, else its time),
+    risk level and purpose ("group", "escalate", "handoff", "stop", "recurrence", "form",
+    "answer.<slot>"): a retry of the same step never counts twice, while every later
+    message reaches the service, which merges it into the teen's one active escalation,
+    or opens a new one when the last was closed (a key per session once swallowed a
+    new disclosure after a counsellor's hand back: the service answered the closed one).
     """
-    raw = f"{tracker.sender_id}\0{session_mark(tracker)}\0{risk}\0{purpose}"
+    raw = f"{tracker.sender_id}\0{message_mark(tracker)}\0{risk}\0{purpose}"
     return "rasa:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 

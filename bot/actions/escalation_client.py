@@ -7,6 +7,7 @@ back to what keeps the teen safe (the helplines). Telegram ids travel only in bo
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -41,7 +42,8 @@ class EscalationClient:
                 return answer
         except EscalationUnavailable:
             raise
-        except TimeoutError:
+        except (TimeoutError, asyncio.TimeoutError):
+            # Python 3.10 (the action server's): asyncio's timeout is not the builtin one.
             raise EscalationUnavailable("timeout") from None
         except (aiohttp.ClientError, ValueError) as error:
             raise EscalationUnavailable(type(error).__name__) from None

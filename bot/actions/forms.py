@@ -125,7 +125,7 @@ class _AskOnce(Action):
             # schedule): the retry reminder, so that a teen who goes silent is not lost.
             from bot.actions.handoff import retry_reminder
 
-            return [retry_reminder(1)]
+            return [retry_reminder(tracker, 1)]
         return []
 
     def response(self, tracker: Tracker) -> str:
@@ -390,6 +390,10 @@ def _fresh_private_text(tracker: Tracker) -> str | None:
         return None
     message = tracker.latest_message or {}
     text = message.get("text")
+    from bot.actions.handoff import RETRY_INTENT
+
+    if (message.get("intent") or {}).get("name") == RETRY_INTENT:
+        return None  # the retry reminder ("EXTERNAL: ..."), not the teen
     if _in_group(tracker) or _counsellor_holds(tracker) or not isinstance(text, str) \
             or not text.strip():
         return None

@@ -135,14 +135,16 @@ def _landed_events(answer: dict[str, Any]) -> list[dict[str, Any]]:
     return [SlotSet("escalation_id", answer["escalation"]["id"])]
 
 
-def retry_reminder(attempts: int) -> dict[str, Any]:
+def retry_reminder(tracker: Tracker, attempts: int) -> dict[str, Any]:
     """The reminder that runs action_retry_escalations: 30 s, 60 s, ... at most 5 min
-    after the ``attempts``-th try (one per teen: a new one replaces the old, by name)."""
+    after the ``attempts``-th try. One per teen: Rasa 3.6 keys its scheduler's jobs by the
+    reminder's name alone, so the name carries the (pseudonymous) sender id; a fixed name
+    made every teen's reminder replace the others'."""
     delay = min(RETRY_FIRST_S * 2 ** max(attempts - 1, 0), RETRY_MAX_S)
     event: dict[str, Any] = ReminderScheduled(
         RETRY_INTENT,
         trigger_date_time=datetime.now() + timedelta(seconds=delay),
-        name=RETRY_REMINDER,
+        name=f"{RETRY_REMINDER}:{tracker.sender_id}",
         kill_on_user_message=False,
     )
     return event
@@ -183,7 +185,8 @@ async def record_escalation(
         pending = [p for p in _pending(tracker)
                    if p["body"].get("idempotency_key") != body["idempotency_key"]]
         pending.append({"body": body, "attempts": 1})
-        return Recorded(None, [SlotSet("pending_escalations", pending), retry_reminder(1)])
+        return Recorded(None, [SlotSet("pending_escalations", pending),
+                                retry_reminder(tracker, 1)])
     log.info(
         "escalation_recorded",
         risk=risk,
@@ -204,9 +207,11 @@ async def create_escalation(
     return (await record_escalation(tracker, risk, purpose, hold_s)).answer
 
 
-async def retry_pending(tracker: Tracker) -> list[dict[str, Any]]:
+async def retry_pending(tracker: Tracker, *, reschedule: bool = True) -> list[dict[str, Any]]:
     """Send the escalations that could not be recorded before, oldest first; the events
-    that keep what still failed (with a new reminder) and record what landed."""
+    that keep what still failed (with a new reminder, unless ``reschedule`` is false: a
+    slot-mapping action may only set slots, and the reminder already scheduled stays)
+    and record what landed."""
     pending = _pending(tracker)
     if not pending:
         return []
@@ -228,8 +233,8 @@ async def retry_pending(tracker: Tracker) -> list[dict[str, Any]]:
                  attempts=int(item.get("attempts", 1)) + 1, delivery=answer.get("delivery"))
         events += _landed_events(answer)
     events.append(SlotSet("pending_escalations", left or None))
-    if left:
-        events.append(retry_reminder(max(int(p.get("attempts", 1)) for p in left)))
+    if left and reschedule:
+        events.append(retry_reminder(tracker, max(int(p.get("attempts", 1)) for p in left)))
     return events
 
 

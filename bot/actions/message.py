@@ -66,8 +66,9 @@ class ActionReadMessage(Action):
                 # Handed back by a counsellor: the talk goes on from there; the bot does
                 # not start the direct questions again after a human has talked.
                 events.append(SlotSet("flow_step", "stay"))
-        # Escalations that could not be recorded before: every message tries again.
-        events += await retry_pending(tracker)
+        # Escalations that could not be recorded before: every message tries again (the
+        # reminder already scheduled goes on if this try fails too).
+        events += await retry_pending(tracker, reschedule=False)
         return events
 
     async def _speaker(self, tracker: Tracker, meta: dict[str, Any]) -> tuple[str, bool]:

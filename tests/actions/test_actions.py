@@ -992,7 +992,50 @@ def test_still_down_the_retry_keeps_it_and_backs_off(load_tracker, domain, clien
     tracker.slots["pending_escalations"] = [{"body": body, "attempts": 3}]
     events, _ = run(ActionRetryEscalations(), tracker, domain)
     assert events[0] == slot("pending_escalations", [{"body": body, "attempts": 4}])
-    assert events[1]["event"] == "reminder" and events[1]["name"] == "retry_escalation"
+    # one reminder per teen (Rasa keys its jobs by the name alone)
+    assert events[1]["event"] == "reminder"
+    assert events[1]["name"] == f"retry_escalation:{tracker.sender_id}"
+
+
+def test_a_teens_next_message_retries_but_never_schedules(load_tracker, domain, client):
+    """action_read_message is a slot mapping: Rasa refuses anything but slots from it."""
+    from bot.actions.message import ActionReadMessage
+
+    client.available = False
+    tracker = _private(load_tracker, "hallo?")
+    body = {"idempotency_key": "rasa:abc", "teen_telegram_id": 7001, "risk_level": "direct"}
+    tracker.slots["pending_escalations"] = [{"body": body, "attempts": 1}]
+    events, _ = run(ActionReadMessage(), tracker, domain)
+    assert {e["event"] for e in events} == {"slot"}
+    assert slot("pending_escalations", [{"body": body, "attempts": 2}]) in events
+
+
+def test_the_retry_reminder_is_never_an_answer(load_tracker, domain, client):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateDirectQuestionsForm
+
+    tracker = _private(load_tracker, "EXTERNAL: EXTERNAL_retry_escalation",
+                       intent="EXTERNAL_retry_escalation", requested="has_method")
+    extracted = asyncio.run(ValidateDirectQuestionsForm().extract_has_method(
+        CollectingDispatcher(), tracker, domain))
+    assert extracted == {}
+
+
+def test_every_message_has_its_own_key_and_a_retry_the_same(load_tracker):
+    """A new disclosure after a closed escalation must not reuse the closed one's key."""
+    from bot.actions.conversation import idempotency_key
+
+    first = _private(load_tracker, "ik wil dood")
+    again = _private(load_tracker, "ik wil dood")
+    assert idempotency_key(first, "direct", "escalate") == idempotency_key(
+        again, "direct", "escalate")
+    later = _private(load_tracker, "ik wil nog altijd dood")
+    later.events[-1]["timestamp"] = 99.0
+    assert idempotency_key(later, "direct", "escalate") != idempotency_key(
+        first, "direct", "escalate")
+    later.events[-1]["metadata"]["update_id"] = 555
+    assert idempotency_key(later, "direct", "escalate").startswith("rasa:")
 
 
 def test_the_next_shift_as_a_teen_reads_it():

@@ -176,3 +176,24 @@ def test_the_actions_keep_and_show_the_list_through_the_real_service(
         assert escalation["risk_level"] == "indirect" and escalation["held_until"] is not None
     finally:
         set_client(None)
+
+
+def test_a_service_that_hangs_is_unavailable_not_a_crash():
+    """A service that takes the connection and never answers (overloaded, stopped with
+    SIGSTOP): the client gives up after its timeout with EscalationUnavailable, so the
+    action gives the teen the numbers (on Python 3.10 asyncio's TimeoutError is not the
+    builtin one: it once escaped and the teen got nothing)."""
+    import socket
+
+    from bot.actions.escalation_client import EscalationClient, EscalationUnavailable
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts into the backlog, never answers
+    try:
+        client = EscalationClient(f"http://127.0.0.1:{listener.getsockname()[1]}", TOKEN, 0.5)
+        with pytest.raises(EscalationUnavailable) as caught:
+            asyncio.run(client.who_speaks(7001))
+        assert caught.value.reason == "timeout"
+    finally:
+        listener.close()
