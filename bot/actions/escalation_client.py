@@ -57,10 +57,12 @@ class EscalationClient:
         """POST /v1/escalations (idempotent on body["idempotency_key"])."""
         return await self._post("/v1/escalations", body)
 
-    async def add_message(self, escalation_id: str, text: str) -> dict[str, Any]:
-        """POST /v1/escalations/{id}/messages as the bot (kept encrypted, purged)."""
+    async def add_message(
+        self, escalation_id: str, text: str, author: str = "bot"
+    ) -> dict[str, Any]:
+        """POST /v1/escalations/{id}/messages (kept encrypted, purged with retention)."""
         return await self._post(
-            f"/v1/escalations/{escalation_id}/messages", {"author": "bot", "text": text}
+            f"/v1/escalations/{escalation_id}/messages", {"author": author, "text": text}
         )
 
     async def who_speaks(self, teen_telegram_id: int) -> dict[str, Any]:

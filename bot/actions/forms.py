@@ -176,6 +176,30 @@ _UNSURE = re.compile(
     re.IGNORECASE,
 )
 ANSWER_TEXT_MAX_CHARS = 300
+# Words that name a person a teen may trust (Flemish and Dutch), in any form.
+_PERSON = re.compile(
+    r"\b(zus|zusje|broer|broertje|mama|mam|ma|moeder|papa|pap|pa|vader|ouders?|stiefma|stiefpa"
+    r"|oma|opa|bomma|bompa|tante|oom|nonkel|neef|nicht|vriend|vriendin|vrienden|vriendje|bff"
+    r"|beste ?vriend(in)?|mentor|juf|meester|leerkracht|leraar|lerares|coach|trainer|buur"
+    r"|buurvrouw|buurman|psycholoog|therapeut|huisarts|dokter|clb|vertrouwenspersoon|lief"
+    r"|vriendje|partner|collega|begeleider|opvoeder|leiding)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_someone(text: str) -> bool:
+    """A person word, or a short name-like answer ("Sanne", "Lotte en Bram")."""
+    if _PERSON.search(text):
+        return True
+    words = text.split()
+    return 0 < len(words) <= 3 and "?" not in text and any(w[:1].isupper() for w in words)
+
+
+# A yes in front of a name ("ja, mijn mentor"), or a yes alone.
+_PLAIN_YES = re.compile(
+    r"^\s*(ja+|jep|jup|yes|yep|ja hoor|jawel|zeker|ok[eé]?|oke+|tuurlijk|natuurlijk)\b[\s,.!]*",
+    re.IGNORECASE,
+)
 PLAN_QUESTION_SLOTS = ("has_method", "has_time", "has_place")
 
 
@@ -457,6 +481,25 @@ class ValidateSafetyPlanForm(_QuietWhileACounsellorHolds, FormValidationAction):
     async def extract_trusted_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        """"Is there someone you trust?" answered in the teen's own words: a clear no is no,
+        a doubt is a doubt, and words that name someone ("mn zus denk ik", "Sanne") are a
+        yes with those words as the name, whatever the classifier made of them; anything
+        else ("hmm moeilijke vraag") is asked again kindly."""
+        if tracker.get_slot("requested_slot") == "trusted_contact":
+            text = _fresh_private_text(tracker)
+            if text is not None and conv.rank(
+                conv.verdict_risk(tracker.latest_message or {})
+            ) < conv.rank("indirect") and any(c.isalnum() for c in text):
+                if _UNSURE.match(text):
+                    return {"trusted_contact": "unknown"}
+                if _clear_no(text):
+                    return {"trusted_contact": "no"}
+                named = _PLAIN_YES.sub("", text).strip(" ,.!")
+                if not named:
+                    if _PLAIN_YES.match(text):
+                        return {"trusted_contact": "yes"}
+                elif _names_someone(named):
+                    return {"trusted_contact": "yes", "contact_names": named}
         return await self._not_an_answer("trusted_contact", dispatcher, tracker)
 
     async def extract_keep_plan(

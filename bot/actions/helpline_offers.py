@@ -7,16 +7,19 @@ never left out for a closed one. ``python -m helplines --risk`` shows the same l
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.conversation import last_said_at
 from common.logging import get_logger
 from helplines import OFFERS_SHOWN, load_directory, offers_to_show, render_offers
 
 log = get_logger(__name__)
+GROUP_REPEAT_S = 600
 # Four: three lines a teen can talk to, plus 112 at imminent and direct (its block is
 # short). About 700 characters, one phone screen with the heading; three would make 112
 # cost a teen in danger a line to talk to, more would push the first number off the
@@ -72,8 +75,11 @@ class ActionHelplines(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if tracker.get_slot("chat_type") == "group":
-            # In front of the group: the general order (the teen's risk stays private).
-            utter_helplines(dispatcher, tracker, "indirect", "utter_group_helplines")
+            # In front of the group: the general order (the teen's risk stays private),
+            # and not again within a few minutes: "help" typed five times is one list.
+            last = last_said_at(tracker, "utter_group_helplines")
+            if last is None or time.time() - last >= GROUP_REPEAT_S:
+                utter_helplines(dispatcher, tracker, "indirect", "utter_group_helplines")
             return []
         risk = tracker.get_slot("conversation_risk") or "indirect"
         utter_helplines(dispatcher, tracker, risk, "utter_helplines")

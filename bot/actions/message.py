@@ -24,6 +24,7 @@ from bot.actions.handoff import RETRY_INTENT, retry_pending
 from common.logging import get_logger
 
 log = get_logger(__name__)
+MESSAGE_MAX_CHARS = 4096  # the service's limit, and Telegram's
 
 
 class ActionReadMessage(Action):
@@ -66,10 +67,27 @@ class ActionReadMessage(Action):
                 # Handed back by a counsellor: the talk goes on from there; the bot does
                 # not start the direct questions again after a human has talked.
                 events.append(SlotSet("flow_step", "stay"))
+            if speaker == "bot":
+                await self._keep_for_the_counsellor(tracker, message)
         # Escalations that could not be recorded before: every message tries again (the
         # reminder already scheduled goes on if this try fails too).
         events += await retry_pending(tracker, reschedule=False)
         return events
+
+    async def _keep_for_the_counsellor(self, tracker: Tracker, message: dict[str, Any]) -> None:
+        """What the teen writes privately once an escalation exists goes into its record
+        (encrypted, purged with the retention), so that the counsellor who reads it later
+        reads what the teen said after the questions ("vanavond", "bij het spoor")."""
+        escalation_id = tracker.get_slot("escalation_id")
+        text = message.get("text")
+        if not escalation_id or not isinstance(text, str) or not text.strip():
+            return
+        if text.lstrip().startswith("/") or text.startswith(("activity:", "plan:")):
+            return  # commands and buttons are not the teen's words
+        try:
+            await get_client().add_message(str(escalation_id), text[:MESSAGE_MAX_CHARS], "teen")
+        except EscalationUnavailable as error:
+            log.warning("teen_message_not_kept", reason=error.reason)
 
     async def _speaker(self, tracker: Tracker, meta: dict[str, Any]) -> tuple[str, bool]:
         """Who speaks now, and whether a counsellor has talked with the teen (holds the

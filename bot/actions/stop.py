@@ -36,7 +36,8 @@ class ActionStopPrivate(Action):
             events += recorded.events
         if tracker.get_slot("speaker") != "counsellor":
             dispatcher.utter_message(response="utter_stop_private")
-            if risk == "imminent" or not (recorded is None or recorded.landed):
+            if recorded is not None and not recorded.landed:
+                # nobody could be told: say so, with the numbers (the retry goes on)
                 dispatcher.utter_message(response="utter_lines_now")
         events.append(SlotSet("flow_step", tracker.get_slot("flow_step") or "checkin"))
         return events

@@ -77,8 +77,9 @@ class RecordingClient:
         self._check()
         return dict(self.peer_answer)
 
-    async def add_message(self, escalation_id: str, text: str) -> dict[str, Any]:
-        self.calls.append(("add_message", escalation_id))
+    async def add_message(self, escalation_id: str, text: str,
+                          author: str = "bot") -> dict[str, Any]:
+        self.calls.append(("add_message", (escalation_id, author, text)))
         self._check()
         return {}
 

@@ -86,8 +86,11 @@ def test_service_down_means_the_bot_speaks_and_the_log_says_so(load_tracker, dom
     with capture_logs() as logs:
         events, _ = run(ActionReadMessage(), load_tracker("private_greet"), domain)
     assert events[-1] == slot("speaker", "bot")
-    assert logs == [{"event": "who_speaks_unavailable", "reason": "timeout", "fallback": "bot",
-                     "log_level": "warning"}]
+    assert logs[0] == {"event": "who_speaks_unavailable", "reason": "timeout",
+                       "fallback": "bot", "log_level": "warning"}
+    # the teen's words could not be kept either: said without them
+    assert logs[1:] in ([], [{"event": "teen_message_not_kept", "reason": "timeout",
+                              "log_level": "warning"}])
 
 
 # -- the handoff after the questions ----------------------------------------------------
@@ -1153,3 +1156,42 @@ def test_the_action_server_registers_every_action():
     names = set(executor.actions)
     assert {"action_back_to_question", "action_retry_escalations",
             "validate_direct_questions_form", "validate_safety_plan_form"} <= names
+
+
+def test_what_the_teen_writes_after_an_escalation_is_kept_for_the_counsellor(
+    load_tracker, domain, client
+):
+    from bot.actions.message import ActionReadMessage
+
+    tracker = _private(load_tracker, "bij het spoor", slots={"escalation_id": "esc-9"})
+    run(ActionReadMessage(), tracker, domain)
+    assert ("add_message", ("esc-9", "teen", "bij het spoor")) in client.calls
+    # commands are not the teen's words; no escalation, nothing kept
+    client.calls.clear()
+    run(ActionReadMessage(), _private(load_tracker, "/ask_help",
+                                      slots={"escalation_id": "esc-9"}), domain)
+    run(ActionReadMessage(), _private(load_tracker, "bij het spoor"), domain)
+    assert [kind for kind, _ in client.calls] == ["who_speaks", "who_speaks"]
+
+
+@pytest.mark.parametrize(("typed", "intent", "expected"), [
+    ("mn zus denk ik", "nlu_fallback",
+     {"trusted_contact": "yes", "contact_names": "mn zus denk ik"}),
+    ("Sanne", "deny", {"trusted_contact": "yes", "contact_names": "Sanne"}),
+    ("ja, mijn mentor", "affirm", {"trusted_contact": "yes", "contact_names": "mijn mentor"}),
+    ("ja", "affirm", {"trusted_contact": "yes"}),
+    ("nee niemand", "deny", {"trusted_contact": "no"}),
+    ("weet ik niet", "unsure", {"trusted_contact": "unknown"}),
+])
+def test_a_trusted_person_in_the_teens_own_words(load_tracker, domain, client, typed, intent,
+                                                 expected):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.forms import ValidateSafetyPlanForm
+
+    tracker = _private(load_tracker, typed, intent=intent)
+    tracker.slots.update({"requested_slot": "trusted_contact", "trusted_contact": None})
+    tracker.active_loop = {"name": "safety_plan_form"}
+    extracted = asyncio.run(ValidateSafetyPlanForm().extract_trusted_contact(
+        CollectingDispatcher(), tracker, domain))
+    assert extracted == expected
