@@ -131,6 +131,11 @@ def test_after_a_counsellor_hands_back_the_talk_goes_on(live):
     assert after, "the bot answers after the hand back"
     assert DIRECT_QUESTION not in joined(after)  # not from the first question again
     assert "112" in joined(after)
+    # something heavy again after the hand back: a counsellor is told again
+    assert live.say(teen, "maar eigenlijk wil ik nog altijd dood")
+    again = live.escalation_of(teen)
+    assert again is not None and again["id"] != escalation["id"]
+    assert again["closed_at"] is None
     live.service("PUT", "/v1/counsellors/bram", {"display_name": "Bram", "on_duty": False,
                                                  "high_risk_trained": True})
 
@@ -161,11 +166,12 @@ def test_three_hurtful_replies_in_a_minute_get_one_reminder(live):
 # -- the escalation service down: the numbers now, the escalation later ------------------------
 
 def test_service_down_the_teen_gets_the_numbers_and_the_escalation_lands_later(live):
-    group_teen, private_teen = 7250, 7251
+    group_teen, private_teen, silent_group_teen = 7250, 7251, 7252
     live.stop_service()
     try:
         group = live.say(group_teen, "ik wil dood", "group")
         assert "1813" in joined(group) and "112" in joined(group)
+        assert live.say(silent_group_teen, "ik wil er niet meer zijn, echt niet", "group")
         live.say(private_teen, "/greet")
         private = live.say(private_teen, "ik wil niet meer leven")
         assert "112" in joined(private) and "1813" in joined(private)
@@ -176,11 +182,15 @@ def test_service_down_the_teen_gets_the_numbers_and_the_escalation_lands_later(l
     live.say(group_teen, "/greet")
     assert live.escalation_of(group_teen)["risk_level"] in ("direct", "imminent")
     # ... and a teen who says nothing more is sent by the reminder (30 s after the try)
+    # (one reminder per teen: each teen's retry lands, not only the last one scheduled)
     deadline = time.monotonic() + 90
-    while live.escalation_of(private_teen) is None and time.monotonic() < deadline:
+    while time.monotonic() < deadline and None in (
+        live.escalation_of(private_teen), live.escalation_of(silent_group_teen)
+    ):
         time.sleep(2)
     escalation = live.escalation_of(private_teen)
     assert escalation is not None and escalation["group_ref"] is None
+    assert live.escalation_of(silent_group_teen) is not None
 
 
 # -- nobody on duty, outside the shift ---------------------------------------------------------
