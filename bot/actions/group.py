@@ -181,7 +181,11 @@ class ActionGroupReply(Action):
             if outcome.get("remind"):
                 lines.append("utter_group_how_we_talk")
             if outcome.get("target_at_risk"):
-                dispatcher.utter_message(json_message=MODERATORS_ALERT)
+                # One alert per episode: the gateway keeps one message per alert_id and
+                # edits its count (never a quote).
+                alert = dict(MODERATORS_ALERT["moderation"])
+                alert.update(alert_id=outcome.get("alert_id"), count=outcome.get("alert_count"))
+                dispatcher.utter_message(json_message={"moderation": alert})
         note = conv.last_said_at(tracker, "utter_peer_harm_private_note")
         if note is None or now - note >= PEER_HARM_NOTE_REPEAT_S:
             lines.append("utter_peer_harm_private_note")

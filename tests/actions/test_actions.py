@@ -340,11 +340,14 @@ def test_peer_harm_one_reminder_per_group_in_the_window(load_tracker, domain, cl
 def test_peer_harm_against_a_teen_at_risk_alerts_the_moderators(load_tracker, domain, client):
     from bot.actions.group import MODERATORS_ALERT, ActionGroupReply
 
-    client.peer_answer = {"remind": True, "target_at_risk": True, "alerted": True}
+    client.peer_answer = {"remind": True, "target_at_risk": True, "alerted": True,
+                          "alert_id": "al-1", "alert_count": 2}
     tracker = _group(load_tracker, "none", peer_harm=True)
     tracker.latest_message["metadata"]["reply_to_telegram_id"] = 7002
     _, messages = run(ActionGroupReply(), tracker, domain)
-    assert messages[0]["custom"] == MODERATORS_ALERT  # counts and a link: no quotes
+    # counts and which alert (the gateway edits one message per alert): no quotes
+    assert messages[0]["custom"] == {"moderation": {**MODERATORS_ALERT["moderation"],
+                                                    "alert_id": "al-1", "count": 2}}
     assert responses(messages[1:]) == ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
     assert client.calls[0][1]["target_telegram_id"] == 7002
     assert "text" not in client.calls[0][1]
