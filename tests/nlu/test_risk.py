@@ -79,9 +79,20 @@ def test_real_idioms_and_negations_lower_it():
         assert rank(combine(assess(text), KNIFE).risk) <= rank("distress"), text
 
 
-def test_a_sure_classifier_stands_even_against_the_evidence():
+def test_a_sure_classifier_stands_against_the_evidence_when_configured_so():
+    # evidence_raise_threshold <= 1: a classifier at least that sure is not lowered.
     sure = [("risk_direct", 0.97), ("neutral", 0.03)]
-    assert combine(_lexicon("none", ("suicide.kill_self", "past")), sure).risk == "direct"
+    lexicon = _lexicon("none", ("suicide.kill_self", "past"))
+    assert combine(lexicon, sure, evidence_raise_threshold=0.95).risk == "direct"
+
+
+def test_by_default_the_evidence_lowers_even_a_sure_classifier():
+    # The tuned default (1.01, nlu/README.md): "ik wil niet dood, ik wil gewoon vakantie"
+    # read direct at 0.97 is lowered by the negation inside the phrase.
+    sure = [("risk_direct", 0.97), ("neutral", 0.03)]
+    result = combine(_lexicon("none", ("harmless.negated_wish", "negated")), sure)
+    assert result.risk == "distress"
+    assert result.evidence["classifier"]["lowered_by"] == ["negated"]
 
 
 def test_evidence_does_not_lower_when_the_lexicon_itself_found_risk():
