@@ -183,8 +183,9 @@ class ActionGroupReply(Action):
             if outcome.get("target_at_risk"):
                 # One alert per episode: the gateway keeps one message per alert_id and
                 # edits its count (never a quote).
-                alert = dict(MODERATORS_ALERT["moderation"])
-                alert.update(alert_id=outcome.get("alert_id"), count=outcome.get("alert_count"))
+                alert: dict[str, Any] = {**MODERATORS_ALERT["moderation"],
+                                         "alert_id": outcome.get("alert_id"),
+                                         "count": outcome.get("alert_count")}
                 dispatcher.utter_message(json_message={"moderation": alert})
         note = conv.last_said_at(tracker, "utter_peer_harm_private_note")
         if note is None or now - note >= PEER_HARM_NOTE_REPEAT_S:
