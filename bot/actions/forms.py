@@ -242,16 +242,18 @@ def answer_risk(tracker: Tracker, slot: str, value: str) -> str:
 
 class _QuietWhileACounsellorHolds:
     """(A mixin: not an action of its own, which the action server would try to register.)
-    A private message while a counsellor holds the conversation is for the counsellor:
-    the form rejects it, so that the rule "a counsellor holds the conversation" closes the
-    form (``action_counsellor_took_over``). Without this, an answer the form could take
-    ("ja") kept the form open behind the counsellor, and it asked again after the hand
-    back."""
+    A message in a group is not an answer to a private question, and a private message
+    while a counsellor holds the conversation is for the counsellor: the form rejects
+    both, so that their rules run ("a message in a group": the group's reply, its
+    escalation and the numbers; "a counsellor holds the conversation": the form closes).
+    Without this, a message the form's slot mapping could take (a "ja", or a plan posted
+    in the group, read as an answer and then refused) kept the form on its happy path:
+    the group's reply never ran, and the form asked again after a hand back."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if _counsellor_holds(tracker) and not _in_group(tracker):
+        if _in_group(tracker) or _counsellor_holds(tracker):
             form_name: str = self.form_name()  # type: ignore[attr-defined]
             return [ActionExecutionRejected(form_name)]
         events: list[dict[str, Any]] = await super().run(  # type: ignore[misc]

@@ -1147,6 +1147,11 @@ def test_a_form_rejects_a_message_for_the_counsellor(load_tracker, domain, clien
     events, messages = run(form, tracker, domain)
     assert (events, messages) == ([ActionExecutionRejected(form_name)], [])
     assert client.calls == []
+    # a plan posted in the group while a private question waits: the group's rules run
+    group = _private(load_tracker, "(een plan)", intent="risk_imminent", requested="has_method")
+    group.latest_message["metadata"]["chat_type"] = "group"
+    events, messages = run(form, group, domain)
+    assert (events, messages) == ([ActionExecutionRejected(form_name)], [])
 
 
 def test_the_action_server_registers_every_action():

@@ -68,15 +68,16 @@ def test_the_lexicon_alone_gives_one_level():
 OUTSIDE_OPEN = pytest.mark.xfail(
     strict=True, reason="issue 12 open: outside.yml is below the care-level bar"
 )
-# What the held-out set reached on 2026-12-02 (measured once, never tuned on): the suite
-# fails when the detector does worse on it. Not the target; see TARGETS.
+# What the held-out set reached on 2026-12-02 (measured once, never tuned on), less one
+# message each (a retrain moves a borderline message either way): the suite fails when
+# the detector does worse than that. Not the target; see TARGETS.
 OUTSIDE_FLOOR = {
-    "direct_or_imminent_at_least_direct": 0.87,
-    "imminent_as_imminent": 0.83,
-    "indirect_at_least_indirect": 0.85,
-    "distress_at_least_distress": 0.88,
-    "none_raised_to_indirect": 0.06,  # at most
-    "none_raised_to_direct": 0.033,  # at most
+    "direct_or_imminent_at_least_direct": 0.86,  # 0.874; one of 111 is 0.009
+    "imminent_as_imminent": 0.81,  # 0.837; one of 49 is 0.02
+    "indirect_at_least_indirect": 0.84,  # 0.857; one of 63 is 0.016
+    "distress_at_least_distress": 0.87,  # 0.886; one of 70 is 0.014
+    "none_raised_to_indirect": 0.065,  # at most; 0.058, one of 155 is 0.0065
+    "none_raised_to_direct": 0.039,  # at most; 0.032
 }
 
 

@@ -115,6 +115,19 @@ def test_a_teen_who_stops_after_ja_leaves_the_counsellor_that_answer(live):
     assert escalation["risk_level"] in ("direct", "imminent")
 
 
+def test_a_plan_posted_in_the_group_while_a_question_waits_is_heard(live):
+    """The private question waits for an answer; the teen posts a plan in the group: the
+    group gets the numbers (and the message hidden), the counsellor the plan."""
+    teen = 7224
+    open_private(live, teen, "ik wil dood")
+    assert live.say(teen, "ja")  # the method question now waits in private
+    group = live.say(teen, "ik heb de pillen al gekocht, vanavond neem ik ze allemaal", "group")
+    assert "112" in joined(group)
+    assert {"moderation": {"action": "hide", "reason": "method_detail"}} in [
+        r.get("custom") for r in group]
+    assert live.escalation_of(teen)["risk_level"] == "imminent"
+
+
 # -- a counsellor hands back -----------------------------------------------------------------
 
 def test_after_a_counsellor_hands_back_the_talk_goes_on(live):

@@ -72,7 +72,7 @@ MUST_OFFER_HUMAN = {
     "utter_group_imminent", "utter_no_counsellor_now", "utter_peer_harm_private_note",
     "utter_helplines_unavailable", "utter_private_opening",
     "utter_no_counsellor_yet", "utter_lines_now", "utter_group_lines_now", "utter_still_here",
-    "utter_private_distress",
+    "utter_private_distress", "utter_heard_you", "utter_heard_you_again",
 }
 HUMAN = re.compile(r"/hulp|hulpverlener|\b112\b|\b1813\b|\b113\b|\{helplines\}")
 
@@ -216,6 +216,10 @@ def test_no_human_there_says_when_and_gives_112():
             assert "112" in variation["text"], name
             text = normalise(variation["text"])
             assert not re.search(r"\b(komt|is onderweg|zo bij je)\b", text), (name, text)
+    # heard again after the questions: passed on, never "at once" (nobody may be on duty)
+    for name in ("utter_heard_you_again", "utter_heard_you"):
+        for variation in RESPONSES[name]:
+            assert "meteen" not in normalise(variation["text"]), name
 
 
 def test_the_direct_question_is_asked_directly():
