@@ -248,12 +248,16 @@ class _QuietWhileACounsellorHolds:
     escalation and the numbers; "a counsellor holds the conversation": the form closes).
     Without this, a message the form's slot mapping could take (a "ja", or a plan posted
     in the group, read as an answer and then refused) kept the form on its happy path:
-    the group's reply never ran, and the form asked again after a hand back."""
+    the group's reply never ran, and the form asked again after a hand back. Only right
+    after the message: when the form comes back after the rule's own actions, rejecting
+    again would leave it interrupted and deaf to the teen's next answer."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if _in_group(tracker) or _counsellor_holds(tracker):
+        if (_in_group(tracker) or _counsellor_holds(tracker)) and _right_after_the_message(
+            tracker
+        ):
             form_name: str = self.form_name()  # type: ignore[attr-defined]
             return [ActionExecutionRejected(form_name)]
         events: list[dict[str, Any]] = await super().run(  # type: ignore[misc]
@@ -398,8 +402,19 @@ _COMMAND_CONFIDENCE = 0.8
 _QUIET_ACTIONS = frozenset({
     "action_listen", "action_extract_slots", "direct_questions_form", "safety_plan_form",
     # says nothing when the message is a written answer (then no bot event follows it)
-    "action_back_to_question",
+    "action_back_to_question", "action_validate_slot_mappings",
 })
+
+
+def _right_after_the_message(tracker: Tracker) -> bool:
+    """Nothing but the quiet actions has run since the teen's latest message."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "bot" or (kind == "action" and event.get("name") not in _QUIET_ACTIONS):
+            return False
+    return False
 
 
 def _fresh_private_text(tracker: Tracker) -> str | None:

@@ -1152,6 +1152,11 @@ def test_a_form_rejects_a_message_for_the_counsellor(load_tracker, domain, clien
     group.latest_message["metadata"]["chat_type"] = "group"
     events, messages = run(form, group, domain)
     assert (events, messages) == ([ActionExecutionRejected(form_name)], [])
+    # back after the group's reply (the rule's own actions ran): not rejected again, or
+    # the form would stay interrupted and miss the teen's next private answer
+    group.events.append({"event": "action", "name": "action_group_reply"})
+    events, _ = run(form, group, domain)
+    assert ActionExecutionRejected(form_name) not in events
 
 
 def test_the_action_server_registers_every_action():
