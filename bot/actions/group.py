@@ -60,8 +60,9 @@ def _said_level(tracker: Tracker) -> str:
     return "none"
 
 
-def group_lines(tracker: Tracker, risk: str, peer_harm: bool, now: float) -> list[str]:
-    """The responses for this group message, in order."""
+def group_lines(tracker: Tracker, risk: str, now: float) -> list[str]:
+    """The responses for this group message's risk, in order (peer harm without a risk
+    of the author's own: ActionGroupReply._peer_harm_lines)."""
     said = _said_level(tracker)
     if risk == "imminent":
         last = conv.last_said_at(tracker, "utter_group_imminent")
@@ -72,8 +73,6 @@ def group_lines(tracker: Tracker, risk: str, peer_harm: bool, now: float) -> lis
         return [] if conv.rank(said) >= conv.rank("indirect") else ["utter_group_reach_out"]
     if risk == "distress":
         return [] if said != "none" else ["utter_group_distress"]
-    if peer_harm:
-        return ["utter_group_how_we_talk", "utter_peer_harm_private_note"]
     return []
 
 
@@ -139,7 +138,7 @@ class ActionGroupReply(Action):
         public = tracker.get_slot("message_public_risk") or care
         peer_harm = bool(tracker.get_slot("peer_harm"))
         shown = shown_level(care, public)
-        lines = group_lines(tracker, shown, peer_harm, now)
+        lines = group_lines(tracker, shown, now)
         if peer_harm and shown == "none":
             lines = await self._peer_harm_lines(dispatcher, tracker, now)
         if tracker.get_slot("method_detail"):

@@ -6,9 +6,11 @@ questions: on any sign of a plan (a yes, or "ik weet het niet", to a method, a t
 a place) it gives 112 and the 24/7 line first (unless it just did in this session);
 it records the escalation with the answers and the evidence, tells the teen honestly
 whether a counsellor will join or none is online now (with the lines open now), and
-sets ``flow_step``. Creates are idempotent per teen, session and risk level, so a
-retry never makes a second one. When the service is down the teen still gets the
-helplines, and the log says so.
+sets ``flow_step``. Creates are idempotent per teen, message, risk level and step, so a
+retry never makes a second one. An escalation needs a teen, not a group. When the
+service cannot be reached the teen gets 112 and the 24/7 line at once, and the request
+is kept in the conversation and retried until it lands (:func:`record_escalation`,
+:func:`retry_pending`, ``action_retry_escalations`` on a per-teen reminder).
 """
 
 from __future__ import annotations
@@ -198,13 +200,6 @@ async def record_escalation(
         counsellor_available=answer.get("counsellor_available"),
     )
     return Recorded(answer, _landed_events(answer))
-
-
-async def create_escalation(
-    tracker: Tracker, risk: str, purpose: str, hold_s: int = 0
-) -> dict[str, Any] | None:
-    """:func:`record_escalation` for callers that only need the answer (tests, tools)."""
-    return (await record_escalation(tracker, risk, purpose, hold_s)).answer
 
 
 async def retry_pending(tracker: Tracker, *, reschedule: bool = True) -> list[dict[str, Any]]:
