@@ -15,7 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import conversation as conv
-from bot.actions.handoff import ANSWER_SLOTS as ANSWER_FIELDS
+from bot.actions.handoff import (
+    ANSWER_SLOTS as ANSWER_FIELDS,
+    escalate_at,
+    is_retry_reminder,
+    record_escalation,
+    retry_reminder,
+)
 
 MAX_ACTIVITIES = 5
 OWN_ACTIVITY_MAX_CHARS = 80
@@ -114,17 +120,13 @@ class _AskOnce(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        from bot.actions.handoff import RETRY_INTENT
-
-        if ((tracker.latest_message or {}).get("intent") or {}).get("name") == RETRY_INTENT:
+        if is_retry_reminder(tracker.latest_message):
             return []  # the retry reminder ran the form again: the teen has the question
         if not _in_group(tracker) and not _counsellor_holds(tracker):
             dispatcher.utter_message(response=self.response(tracker))
         if tracker.get_slot("pending_escalations"):
             # An answer's escalation could not be recorded (a form's validation cannot
             # schedule): the retry reminder, so that a teen who goes silent is not lost.
-            from bot.actions.handoff import retry_reminder
-
             return [retry_reminder(tracker, 1)]
         return []
 
@@ -354,8 +356,6 @@ class ValidateDirectQuestionsForm(_QuietWhileACounsellorHolds, FormValidationAct
         out: dict[str, Any] = {slot: value}
         if _counsellor_holds(tracker):
             return out
-        from bot.actions.handoff import record_escalation
-
         risk = answer_risk(tracker, slot, value)
         recorded = await record_escalation(
             tracker, risk, f"answer.{slot}", answers_now={ANSWER_FIELDS[slot]: value},
@@ -431,9 +431,7 @@ def _fresh_private_text(tracker: Tracker) -> str | None:
         return None
     message = tracker.latest_message or {}
     text = message.get("text")
-    from bot.actions.handoff import RETRY_INTENT
-
-    if (message.get("intent") or {}).get("name") == RETRY_INTENT:
+    if is_retry_reminder(message):
         return None  # the retry reminder ("EXTERNAL: ..."), not the teen
     if _in_group(tracker) or _counsellor_holds(tracker) or not isinstance(text, str) \
             or not text.strip():
@@ -465,8 +463,6 @@ class ValidateSafetyPlanForm(_QuietWhileACounsellorHolds, FormValidationAction):
         risk = conv.verdict_risk(tracker.latest_message or {})
         if conv.rank(risk) < conv.rank("indirect"):
             return {slot: text}
-        from bot.actions.handoff import escalate_at
-
         if risk == "imminent":
             dispatcher.utter_message(response="utter_imminent_now")
         else:

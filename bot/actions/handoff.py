@@ -120,6 +120,11 @@ RETRY_REMINDER = "retry_escalation"
 RETRY_INTENT = "EXTERNAL_retry_escalation"
 
 
+def is_retry_reminder(message: dict[str, Any] | None) -> bool:
+    """Is this "message" the retry reminder (``EXTERNAL: ...``), not the teen?"""
+    return ((message or {}).get("intent") or {}).get("name") == RETRY_INTENT
+
+
 @dataclass
 class Recorded:
     """The outcome of recording an escalation: the service's answer (None when it could

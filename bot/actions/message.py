@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import conversation as conv
 from bot.actions.escalation_client import EscalationUnavailable, get_client
-from bot.actions.handoff import RETRY_INTENT, retry_pending
+from bot.actions.handoff import is_retry_reminder, retry_pending
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,7 +35,7 @@ class ActionReadMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
-        if (message.get("intent") or {}).get("name") == RETRY_INTENT:
+        if is_retry_reminder(message):
             return []  # the retry reminder, not a message: action_retry_escalations
         meta = conv.metadata(tracker)
         chat_type = meta.get("chat_type") if meta.get("chat_type") in ("group", "private") else None
