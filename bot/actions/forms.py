@@ -17,6 +17,8 @@ from rasa_sdk.types import DomainDict
 from bot.actions import conversation as conv
 from bot.actions.handoff import (
     ANSWER_SLOTS as ANSWER_FIELDS,
+)
+from bot.actions.handoff import (
     escalate_at,
     is_retry_reminder,
     record_escalation,
